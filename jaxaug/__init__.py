@@ -39,9 +39,9 @@ except _metadata.PackageNotFoundError:  # pragma: no cover - running from a sour
     __version__ = "0.0.0+unknown"
 
 __all__ = (
-    "MODES",
     "AugmentConfig",
     "AugmentParams",
+    "MODES",
     "adjust_brightness",
     "affine_transform",
     "augment",

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from jaxaug._src import color, resample, sampling
+from jaxaug._src import fastpath, resample, sampling
 
 
 def example_keys(key: jax.Array, example_ids: ArrayLike) -> jax.Array:
@@ -32,16 +32,34 @@ def example_keys(key: jax.Array, example_ids: ArrayLike) -> jax.Array:
     return flat.reshape(ids.shape + flat.shape[1:])
 
 
+def _flips_only(config: sampling.AugmentConfig) -> bool:
+    """True if flips are the only geometric transform (no resample needed)."""
+    return bool(
+        (config.horizontal_flip or config.vertical_flip)
+        and not (
+            config.rotation_range
+            or config.width_shift_range
+            or config.height_shift_range
+            or config.shear_range
+            or config.zoom_range != (1.0, 1.0)
+        )
+    )
+
+
 def _augment_float(key: jax.Array, image: jax.Array, config: sampling.AugmentConfig) -> jax.Array:
     """Augments one ``(H, W, C)`` image; returns compute-dtype values, unrounded."""
     params = sampling.sample_params(key, image.shape, config)
-    if config.is_geometric:
+    dtype = resample.compute_dtype(image.dtype)
+    if _flips_only(config):
+        # Every output pixel is exactly one input pixel: reversals, no gather.
+        x = fastpath.flip(image, params.flip_horizontal, params.flip_vertical).astype(dtype)
+    elif config.is_geometric:
         matrix = sampling.params_to_matrix(params, image.shape)
         x = resample.resample_float(image, matrix, config.interpolation_order, config.fill_mode, config.cval)
     else:
-        x = image.astype(resample.compute_dtype(image.dtype))
+        x = image.astype(dtype)
     if config.channel_shift_range > 0:
-        x = color.shift_channels_float(x, params.channel_shift)
+        x = fastpath.shift_channels_float(x, params.channel_shift)
     if config.brightness_range is not None:
         x = x * params.brightness.astype(x.dtype)
     return x

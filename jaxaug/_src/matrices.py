@@ -53,9 +53,7 @@ def matmul3(a: ArrayLike, b: ArrayLike) -> jnp.ndarray:
     b = jnp.asarray(b)
     rows = []
     for i in range(3):
-        rows.append(
-            [a[i, 0] * b[0, j] + a[i, 1] * b[1, j] + a[i, 2] * b[2, j] for j in range(3)]
-        )
+        rows.append([a[i, 0] * b[0, j] + a[i, 1] * b[1, j] + a[i, 2] * b[2, j] for j in range(3)])
     return jnp.stack([jnp.stack(r) for r in rows])
 
 
@@ -90,8 +88,10 @@ def rotation_matrix(angle: ArrayLike) -> jnp.ndarray:
 
     Examples:
         >>> import numpy as np, jaxaug
-        >>> np.round(jaxaug.rotation_matrix(np.pi / 2), 6).tolist()
-        [[0.0, 1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+        >>> np.round(jaxaug.rotation_matrix(np.pi / 2), 6) + 0.0  # + 0.0 turns -0.0 into 0.0
+        Array([[ 0.,  1.,  0.],
+               [-1.,  0.,  0.],
+               [ 0.,  0.,  1.]], dtype=float32)
     """
     dtype = _dtype(angle)
     c, s = jnp.cos(jnp.asarray(angle, dtype)), jnp.sin(jnp.asarray(angle, dtype))

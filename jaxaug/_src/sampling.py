@@ -63,7 +63,7 @@ class AugmentConfig:
         >>> jaxaug.AugmentConfig(fill_mode="edge")
         Traceback (most recent call last):
         ...
-        ValueError: `fill_mode` must be one of 'constant', 'nearest', 'reflect', 'mirror', 'wrap', 'grid-constant', 'grid-wrap', 'grid-mirror'; got 'edge'.
+        ValueError: `fill_mode` must be one of 'constant', 'nearest', ..., 'grid-mirror'; got 'edge'.
     """
 
     rotation_range: float = 0.0
@@ -86,13 +86,19 @@ class AugmentConfig:
         put("rotation_range", validation.check_real("rotation_range", self.rotation_range, minimum=0.0))
         for name in ("width_shift_range", "height_shift_range"):
             put(name, validation.check_real(name, getattr(self, name), minimum=0.0))
-        put("shear_range", validation.check_real("shear_range", self.shear_range, minimum=0.0, maximum=90.0, max_inclusive=False))
+        put(
+            "shear_range",
+            validation.check_real("shear_range", self.shear_range, minimum=0.0, maximum=90.0, max_inclusive=False),
+        )
         put("zoom_range", _zoom_pair(self.zoom_range))
         put("horizontal_flip", validation.check_bool("horizontal_flip", self.horizontal_flip))
         put("vertical_flip", validation.check_bool("vertical_flip", self.vertical_flip))
         put("channel_shift_range", validation.check_real("channel_shift_range", self.channel_shift_range, minimum=0.0))
         if self.brightness_range is not None:
-            put("brightness_range", validation.check_pair("brightness_range", self.brightness_range, minimum=0.0, ordered=True))
+            put(
+                "brightness_range",
+                validation.check_pair("brightness_range", self.brightness_range, minimum=0.0, ordered=True),
+            )
         resample.check_mode("fill_mode", self.fill_mode)
         put("cval", validation.check_real("cval", self.cval))
         resample.check_order("interpolation_order", self.interpolation_order)
@@ -204,7 +210,9 @@ def sample_params(key: jax.Array, image_shape: Sequence[int], config: AugmentCon
         flip_horizontal=jax.random.bernoulli(keys["flip_horizontal"]) if "flip_horizontal" in keys else no,
         flip_vertical=jax.random.bernoulli(keys["flip_vertical"]) if "flip_vertical" in keys else no,
         channel_shift=(
-            jax.random.uniform(keys["channel_shift"], (channels,), jnp.float32, -c.channel_shift_range, c.channel_shift_range)
+            jax.random.uniform(
+                keys["channel_shift"], (channels,), jnp.float32, -c.channel_shift_range, c.channel_shift_range
+            )
             if "channel_shift" in keys
             else jnp.zeros((channels,), jnp.float32)
         ),

@@ -12,6 +12,8 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
@@ -19,7 +21,7 @@ def _is_real(value: Any) -> bool:
 
 def check_bool(name: str, value: Any) -> bool:
     """Returns ``value`` as a bool; accepts Python and numpy booleans (and 0/1 ints)."""
-    if isinstance(value, bool) or (hasattr(value, "dtype") and getattr(value, "dtype", None) == bool):
+    if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, numbers.Integral) and value in (0, 1):
         return bool(value)

@@ -32,6 +32,8 @@ from jaxaug._src.sampling import params_to_matrix as params_to_matrix
 from jaxaug._src.sampling import random_affine_matrix as random_affine_matrix
 from jaxaug._src.sampling import random_rotation_matrix as random_rotation_matrix
 from jaxaug._src.sampling import sample_params as sample_params
+from jaxaug._src.sharding import data_sharding as data_sharding
+from jaxaug._src.sharding import make_global_batch as make_global_batch
 
 try:
     __version__ = _metadata.version("jaxaug")
@@ -48,9 +50,11 @@ __all__ = (
     "augment_image",
     "center_matrix",
     "compose",
+    "data_sharding",
     "example_keys",
     "flip_matrix",
     "identity_matrix",
+    "make_global_batch",
     "offset_matrix",
     "params_to_matrix",
     "random_affine_matrix",

@@ -15,6 +15,12 @@ from jaxaug._src.color import adjust_brightness as adjust_brightness
 from jaxaug._src.color import random_brightness as random_brightness
 from jaxaug._src.color import random_channel_shift as random_channel_shift
 from jaxaug._src.color import shift_channels as shift_channels
+from jaxaug._src.files import FileListing as FileListing
+from jaxaug._src.files import ImageFileError as ImageFileError
+from jaxaug._src.files import SkippedFilesWarning as SkippedFilesWarning
+from jaxaug._src.files import decode_image as decode_image
+from jaxaug._src.files import list_directory as list_directory
+from jaxaug._src.files import load_images as load_images
 from jaxaug._src.matrices import center_matrix as center_matrix
 from jaxaug._src.matrices import compose as compose
 from jaxaug._src.matrices import flip_matrix as flip_matrix
@@ -34,6 +40,11 @@ from jaxaug._src.sampling import random_rotation_matrix as random_rotation_matri
 from jaxaug._src.sampling import sample_params as sample_params
 from jaxaug._src.sharding import data_sharding as data_sharding
 from jaxaug._src.sharding import make_global_batch as make_global_batch
+from jaxaug._src.targets import Augmented as Augmented
+from jaxaug._src.targets import augment_with_targets as augment_with_targets
+from jaxaug._src.targets import invert_matrix as invert_matrix
+from jaxaug._src.targets import transform_boxes as transform_boxes
+from jaxaug._src.targets import transform_points as transform_points
 
 try:
     __version__ = _metadata.version("jaxaug")
@@ -43,17 +54,26 @@ except _metadata.PackageNotFoundError:  # pragma: no cover - running from a sour
 __all__ = (
     "AugmentConfig",
     "AugmentParams",
+    "Augmented",
+    "FileListing",
+    "ImageFileError",
     "MODES",
+    "SkippedFilesWarning",
     "adjust_brightness",
     "affine_transform",
     "augment",
     "augment_image",
+    "augment_with_targets",
     "center_matrix",
     "compose",
     "data_sharding",
+    "decode_image",
     "example_keys",
     "flip_matrix",
     "identity_matrix",
+    "invert_matrix",
+    "list_directory",
+    "load_images",
     "make_global_batch",
     "offset_matrix",
     "params_to_matrix",
@@ -65,6 +85,8 @@ __all__ = (
     "sample_params",
     "shear_matrix",
     "shift_channels",
+    "transform_boxes",
+    "transform_points",
     "translation_matrix",
     "zoom_matrix",
 )

@@ -1,0 +1,1 @@
+"""Keras-compatible preprocessing modules (``jaxaug.preprocessing.image``)."""

@@ -1,0 +1,668 @@
+"""A grain pipeline over an image directory, with augmentation on the accelerator.
+
+The pieces, in data-flow order (each is usable on its own inside a user's grain pipeline):
+
+* :class:`ImageFolderSource`: random access over a ``flow_from_directory``-style tree
+  (discovery by ``files.list_directory``, so it lists exactly what Keras lists). Item
+  ``i`` is ``{"image": uint8 (H, W, C), "label": int32, "index": int64 i}``.
+* :class:`DecodeImage`: the PIL decode + resize step (``files.decode_image``) as a grain
+  ``Map``; the source applies it unless told not to.
+* :class:`AddEpoch`: a grain ``MapWithIndex`` that records ``index // epoch_length``, so
+  after ``.seed(s).shuffle().repeat()`` every example knows its epoch.
+* :class:`AugmentBatch`: the device step. Runs jitted ``jaxaug`` augmentation on a
+  batch IN THE MAIN PROCESS (put it after ``mp_prefetch``; grain workers stay numpy/PIL
+  only), with per-example keys ``fold_in(fold_in(key(seed), epoch), index)``, then
+  casts, rescales and builds Keras-style labels.
+* :func:`flow_from_directory`: all of the above as one :class:`DirectoryLoader`.
+
+Results depend only on (seed, epoch, example): never on the batch an example lands in,
+the number of read threads or worker processes, the host it is sharded to, or where an
+iterator was resumed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import numbers
+import os
+import sys
+from typing import Any
+
+import grain
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxaug._src import files, validation
+from jaxaug._src.augment import augment_image, example_keys
+from jaxaug._src.sampling import AugmentConfig
+
+CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
+DTYPES = ("float32", "float16", "bfloat16", "uint8")
+MAX_SEED = 2**32 - 1
+# The absl flag grain reads when it starts worker processes (see enable_multiprocessing).
+_PROFILING_FLAG = "grain_enable_multiprocess_worker_profiling"
+
+
+def enable_multiprocessing() -> None:
+    """Lets grain start worker processes in programs that never parsed absl flags.
+
+    grain 0.2.x with a recent jaxlib reads the absl flag
+    ``--grain_enable_multiprocess_worker_profiling`` when it starts workers
+    (``mp_prefetch``, ``DataLoader(worker_count>0)``) and raises
+    ``UnparsedFlagAccessError`` unless ``absl.app.run`` parsed the flags first
+    (google/grain#1355). If flags are not parsed, this marks that one flag as given, so
+    its default is used; parsed flags (an ``absl.app`` program) are left alone.
+    jaxaug calls it only when workers are requested.
+    """
+    from absl import flags
+
+    if flags.FLAGS.is_parsed():
+        return
+    if _PROFILING_FLAG in flags.FLAGS:
+        flags.FLAGS[_PROFILING_FLAG].present = True
+
+
+# ----------------------------------------------------------------------------- host side (grain)
+
+
+def _check_target_size(target_size: Any) -> tuple[int, int]:
+    if isinstance(target_size, (str, bytes)) or not hasattr(target_size, "__len__") or len(target_size) != 2:
+        raise ValueError(f"`target_size` must be a (height, width) pair of ints, got {target_size!r}.")
+    return (
+        validation.check_int("target_size[0]", target_size[0], minimum=1),
+        validation.check_int("target_size[1]", target_size[1], minimum=1),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class DecodeImage(grain.transforms.Map):
+    """Decodes ``record["path"]`` into ``record["image"]``, a uint8 ``(H, W, C)`` array.
+
+    Pixel-identical to Keras ``img_to_array(load_img(path, ...))`` (values; 16/32-bit
+    grayscale files keep their wider integer dtype). Runs in grain threads or workers: no
+    JAX. A file that cannot be read raises ``files.ImageFileError`` naming it.
+
+    Args:
+        target_size: ``(height, width)`` to resize to (Keras ``flow_from_directory``
+            default ``(256, 256)``).
+        color_mode: ``"rgb"``, ``"rgba"`` or ``"grayscale"`` (3, 4 or 1 channels).
+        interpolation: PIL filter name, Keras vocabulary (default ``"nearest"``).
+        keep_aspect_ratio: Centre-crop to the target aspect ratio before resizing.
+
+    Examples:
+        >>> import io
+        >>> from PIL import Image
+        >>> buf = io.BytesIO(); Image.new("RGB", (6, 4), (9, 8, 7)).save(buf, "PNG")
+        >>> out = DecodeImage(target_size=(2, 3)).map({"path": buf, "label": 0})
+        >>> out["image"].shape, out["image"].dtype, sorted(out)
+        ((2, 3, 3), dtype('uint8'), ['image', 'label'])
+    """
+
+    target_size: tuple[int, int] = (256, 256)
+    color_mode: str = "rgb"
+    interpolation: str = "nearest"
+    keep_aspect_ratio: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "target_size", _check_target_size(self.target_size))
+        validation.check_choice("color_mode", self.color_mode, files.COLOR_MODES)
+        validation.check_choice("interpolation", self.interpolation, files.INTERPOLATIONS)
+        keep = validation.check_bool("keep_aspect_ratio", self.keep_aspect_ratio)
+        object.__setattr__(self, "keep_aspect_ratio", keep)
+
+    @property
+    def channels(self) -> int:
+        """Channels of the decoded images (1, 3 or 4)."""
+        return {"grayscale": 1, "rgb": 3, "rgba": 4}[self.color_mode]
+
+    def map(self, element: dict) -> dict:
+        """Returns a new dict: ``element`` without ``"path"``, plus ``"image"``."""
+        image = files.decode_image(
+            element["path"],
+            color_mode=self.color_mode,
+            target_size=self.target_size,
+            interpolation=self.interpolation,
+            keep_aspect_ratio=self.keep_aspect_ratio,
+        )
+        out = {key: value for key, value in element.items() if key != "path"}
+        out["image"] = image
+        return out
+
+
+class ImageFolderSource:
+    """Random-access grain source over a class-per-folder image tree.
+
+    File discovery is ``flow_from_directory``'s (``files.list_directory``): sorted class
+    folders (or ``classes`` in the given order), files walked recursively in sorted
+    order, the per-class ``validation_split`` with ``subset``. Item ``i`` is
+    ``{"image": uint8 (H, W, C), "label": np.int32, "index": np.int64(i)}``, or
+    ``{"path": str, "label", "index"}`` with ``decode=None`` (decode later, e.g. after a
+    filter, with :class:`DecodeImage`). ``index`` is the example's global id: keep it
+    through your pipeline, it keys the augmentation.
+
+    Args:
+        directory: The root folder (str or ``os.PathLike``), or a ``files.FileListing``.
+        classes: Optional list of class folder names (defines the label order).
+        validation_split: Fraction held out per class, in ``[0, 1)``.
+        subset: ``None``, ``"training"`` or ``"validation"``.
+        follow_links: Follow symlinked sub-folders.
+        decode: A :class:`DecodeImage`, or ``None`` to return paths.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> from PIL import Image
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> for name in ["cat/a.png", "cat/b.png", "dog/c.png"]:
+        ...     (root / name).parent.mkdir(exist_ok=True)
+        ...     Image.new("RGB", (5, 4)).save(root / name)
+        >>> source = ImageFolderSource(root, decode=DecodeImage(target_size=(8, 8)))
+        >>> len(source), source.class_indices, source[2]["image"].shape, int(source[2]["label"])
+        (3, {'cat': 0, 'dog': 1}, (8, 8, 3), 1)
+    """
+
+    def __init__(
+        self,
+        directory,
+        *,
+        classes=None,
+        validation_split: float = 0.0,
+        subset: str | None = None,
+        follow_links: bool = False,
+        decode: DecodeImage | None = DecodeImage(),
+    ):
+        if isinstance(directory, files.FileListing):
+            if classes is not None or validation_split != 0.0 or subset is not None or follow_links:
+                raise ValueError(
+                    "`classes`, `validation_split`, `subset` and `follow_links` apply to a directory; "
+                    "a FileListing is already listed."
+                )
+            listing = directory
+        else:
+            listing = files.list_directory(
+                directory,
+                classes=classes,
+                validation_split=validation_split,
+                subset=subset,
+                follow_links=follow_links,
+            )
+        if decode is not None and not isinstance(decode, DecodeImage):
+            raise TypeError(f"`decode` must be a jaxaug DecodeImage or None, got {decode!r}.")
+        self.listing = listing
+        self.decode = decode
+        self._paths = listing.filepaths
+
+    @property
+    def directory(self) -> str:
+        return self.listing.directory
+
+    @property
+    def class_indices(self) -> dict[str, int]:
+        """Class name -> label."""
+        return dict(self.listing.class_indices)
+
+    @property
+    def classes(self) -> np.ndarray:
+        """int32 label of every file, in source order."""
+        return self.listing.classes
+
+    @property
+    def filenames(self) -> tuple[str, ...]:
+        """Paths relative to the directory, ``"class/sub/file.png"`` style."""
+        return self.listing.filenames
+
+    @property
+    def filepaths(self) -> tuple[str, ...]:
+        return self.listing.filepaths
+
+    @property
+    def num_classes(self) -> int:
+        return self.listing.num_classes
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __getitem__(self, index) -> dict:
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"ImageFolderSource index must be an int, got {index!r}.")
+        index = int(index)
+        if not 0 <= index < len(self._paths):
+            raise IndexError(f"ImageFolderSource index {index} out of range for {len(self._paths)} files.")
+        record = {"path": self._paths[index], "label": self.listing.classes[index], "index": np.int64(index)}
+        return record if self.decode is None else self.decode.map(record)
+
+    def __repr__(self) -> str:  # grain puts this in DataLoader checkpoints: keep it stable
+        return f"ImageFolderSource(directory={self.directory!r}, files={len(self)}, decode={self.decode!r})"
+
+
+@dataclasses.dataclass(frozen=True)
+class AddEpoch(grain.transforms.MapWithIndex):
+    """Adds ``"epoch": index // epoch_length`` to each (dict) record.
+
+    Put it right after ``.repeat()``: grain's repeat gives epoch ``e`` the indices
+    ``e * N ... (e + 1) * N - 1`` (reshuffled per epoch), so the epoch is recoverable
+    from the index.
+    """
+
+    epoch_length: int
+
+    def __post_init__(self):
+        validation.check_int("epoch_length", self.epoch_length, minimum=1)
+
+    def map_with_index(self, index: int, element: dict) -> dict:
+        out = dict(element)
+        out["epoch"] = np.int64(index // self.epoch_length)
+        return out
+
+
+def stack_records(records: list[dict]) -> dict:
+    """Stacks a list of same-keyed dict records into one dict of numpy arrays."""
+    return {key: np.stack([np.asarray(r[key]) for r in records]) for key in records[0]}
+
+
+@dataclasses.dataclass(frozen=True)
+class _EpochBatch(grain.transforms.Map):
+    """Global batch number -> stacked records of one batch that never straddles epochs.
+
+    Batch ``j`` is step ``j % steps_per_epoch`` of epoch ``j // steps_per_epoch``; it
+    reads elements ``epoch * epoch_length + step * batch_size ...`` of ``elements``
+    (which carries the per-epoch shuffle). The last batch of an epoch is short unless
+    ``steps_per_epoch`` drops it.
+    """
+
+    elements: Any  # grain.MapDataset of records, infinite
+    epoch_length: int
+    batch_size: int
+    steps_per_epoch: int
+
+    def map(self, element) -> dict:
+        epoch, step = divmod(int(element), self.steps_per_epoch)
+        start = epoch * self.epoch_length + step * self.batch_size
+        stop = min(start + self.batch_size, (epoch + 1) * self.epoch_length)
+        return stack_records([self.elements[k] for k in range(start, stop)])
+
+
+# ----------------------------------------------------------------------------- device side (JAX)
+
+
+def _label_dtype(dtype: str) -> str:
+    return dtype if dtype != "uint8" else "float32"
+
+
+@functools.partial(jax.jit, static_argnames=("config", "dtype", "rescale", "class_mode", "num_classes"))
+def _device_step(key, images, labels, ids, epochs, *, config, dtype, rescale, class_mode, num_classes):
+    # Float outputs augment the float values, as Keras does (it augments img_to_array's
+    # float32); uint8 output augments the uint8 images and rounds.
+    x = images.astype(jnp.dtype(dtype))
+    if config is not None:
+        keys = jax.vmap(lambda e, i: example_keys(jax.random.fold_in(key, e), i))(epochs, ids)
+        x = jax.vmap(functools.partial(augment_image, config=config))(keys, x)
+    if rescale is not None:
+        x = x * jnp.asarray(rescale, x.dtype)
+    if class_mode == "categorical":
+        y = jax.nn.one_hot(labels, num_classes, dtype=jnp.dtype(_label_dtype(dtype)))
+    elif class_mode in ("binary", "sparse"):
+        y = labels.astype(jnp.dtype(_label_dtype(dtype)))
+    elif class_mode == "input":
+        y = x
+    else:
+        y = None
+    return x, y
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentBatch(grain.transforms.Map):
+    """The device step: a batch of records -> ``(images, labels)`` of ``jax.Array``.
+
+    Call it (or ``.map`` it onto an ``IterDataset`` AFTER ``mp_prefetch``) in the main
+    process. Example ``k`` of the batch is augmented with the key
+    ``example_keys(fold_in(key(seed), epoch[k]), index[k])``: the same as
+    ``jaxaug.augment(fold_in(key(seed), epoch), images, config, example_ids=index)``
+    for a batch of one epoch. Images are cast to ``dtype`` on the device first (uint8
+    travels host-to-device), augmented, then multiplied by ``rescale`` (Keras order).
+
+    Args:
+        seed: Base seed, an int in ``[0, 2**32)``.
+        config: An ``AugmentConfig``, or ``None`` for no augmentation.
+        class_mode: Label format as in Keras: ``"categorical"`` (one-hot, float),
+            ``"binary"``/``"sparse"`` (float class index, shape ``(B,)``), ``"input"``
+            (the images), ``None`` (images only; the step returns just the images).
+        num_classes: Number of classes (for ``"categorical"``).
+        dtype: Output image dtype: ``"float32"``, ``"float16"``, ``"bfloat16"`` or
+            ``"uint8"``; labels use it too (float32 for uint8).
+        rescale: Optional factor applied after augmentation (float dtypes only).
+
+    The batch is a dict with ``"image"`` (B, H, W, C), ``"index"`` (B,) global example
+    ids, ``"label"`` (B,) int labels (unless ``class_mode`` is ``"input"`` or
+    ``None``) and optionally ``"epoch"`` (B,) (default 0).
+    """
+
+    seed: int
+    config: AugmentConfig | None = None
+    class_mode: str | None = "categorical"
+    num_classes: int = 0
+    dtype: str = "float32"
+    rescale: float | None = None
+
+    def __post_init__(self):
+        seed = validation.check_int("seed", self.seed, minimum=0)
+        if seed > MAX_SEED:
+            raise ValueError(f"`seed` must be an int in [0, 2**32 - 1], got {seed!r}.")
+        object.__setattr__(self, "seed", seed)
+        if self.config is not None and not isinstance(self.config, AugmentConfig):
+            raise TypeError(f"`augment` must be a jaxaug.AugmentConfig or None, got {self.config!r}.")
+        validation.check_choice("class_mode", self.class_mode, CLASS_MODES)
+        num_classes = validation.check_int("num_classes", self.num_classes, minimum=0)
+        if self.class_mode == "categorical" and num_classes < 1:
+            raise ValueError(f"`num_classes` must be >= 1 for class_mode='categorical', got {num_classes}.")
+        object.__setattr__(self, "num_classes", num_classes)
+        validation.check_choice("dtype", self.dtype, DTYPES)
+        if self.rescale is not None:
+            if self.dtype == "uint8":
+                raise ValueError("`rescale` needs a float `dtype` ('float32', 'float16', 'bfloat16'), got 'uint8'.")
+            object.__setattr__(self, "rescale", validation.check_real("rescale", self.rescale))
+
+    @functools.cached_property
+    def key(self) -> jax.Array:
+        """``jax.random.key(seed)``, the base key (created on first use)."""
+        return jax.random.key(self.seed)
+
+    def map(self, element: dict):
+        """Returns ``(images, labels)``, or just the images for ``class_mode=None``."""
+        if not isinstance(element, dict) or "image" not in element or "index" not in element:
+            raise TypeError(
+                "AugmentBatch expects a batch dict with 'image' and 'index' (and 'label', optional 'epoch'), "
+                f"got {type(element).__name__}."
+            )
+        images = np.asarray(element["image"])
+        if images.ndim != 4:
+            raise ValueError(f"AugmentBatch expects 'image' of shape (B, H, W, C), got {images.shape}.")
+        batch = images.shape[:1]
+        ids = np.asarray(element["index"]).astype(np.uint32)
+        epochs = np.asarray(element.get("epoch", np.zeros(batch, np.int64))).astype(np.uint32)
+        needs_labels = self.class_mode in ("categorical", "binary", "sparse")
+        if needs_labels and "label" not in element:
+            raise TypeError(f"AugmentBatch with class_mode={self.class_mode!r} needs a 'label' entry in the batch.")
+        labels = np.asarray(element["label"]).astype(np.int32) if needs_labels else np.zeros(batch, np.int32)
+        x, y = _device_step(
+            self.key,
+            images,
+            labels,
+            ids,
+            epochs,
+            config=self.config,
+            dtype=self.dtype,
+            rescale=self.rescale,
+            class_mode=self.class_mode,
+            num_classes=self.num_classes,
+        )
+        return x if self.class_mode is None else (x, y)
+
+    def __call__(self, element: dict):
+        return self.map(element)
+
+
+# ----------------------------------------------------------------------------- the one-call loader
+
+
+def _no_images_message(source: ImageFolderSource, where: str = "") -> str:
+    return (
+        f"Found no images in {where}{source.directory!r} (classes {list(source.class_indices)}); "
+        f"put images with extensions {files.WHITE_LIST_FORMATS} in one sub-folder per class."
+    )
+
+
+class DirectoryLoader:
+    """Batches from an image directory, augmented on the device; made by :func:`flow_from_directory`.
+
+    Iterate it for ``(images, labels)`` batches of ``jax.Array`` (images only for
+    ``class_mode=None``). ``iter(loader)`` is a grain ``DatasetIterator``: it has
+    ``get_state()``/``set_state()`` and works with ``grain.checkpoint.CheckpointHandler``.
+    Every epoch is reshuffled and re-augmented; batches never straddle epochs, so
+    ``len(loader)`` (= ``steps_per_epoch``) batches are exactly one epoch. With
+    ``num_epochs=None`` iteration never ends.
+
+    Building blocks, for your own grain steps: ``source`` (:class:`ImageFolderSource`),
+    ``elements`` (per-example ``MapDataset``: sharded, shuffled, repeated, with
+    ``"epoch"``), ``batches`` (``MapDataset`` of host batches: dicts of numpy arrays)
+    and ``augment_batch`` (the :class:`AugmentBatch` device step).
+    """
+
+    def __init__(
+        self,
+        *,
+        source: ImageFolderSource,
+        augment_batch: AugmentBatch,
+        batch_size: int,
+        shuffle: bool,
+        seed: int,
+        num_epochs: int | None,
+        drop_remainder: bool,
+        worker_count: int,
+        read_threads: int,
+        shard_options,
+    ):
+        self.source = source
+        self.augment_batch = augment_batch
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.num_epochs = num_epochs
+        self.drop_remainder = drop_remainder
+        self.worker_count = worker_count
+        self.read_threads = read_threads
+        self.shard_options = shard_options
+
+        count, index = shard_options.shard_count, shard_options.shard_index
+        shard = grain.MapDataset.source(source)[index::count]
+        samples = len(shard)
+        if shard_options.drop_remainder:
+            samples = len(source) // count
+            shard = shard[:samples]
+        if samples == 0:
+            raise ValueError(_no_images_message(source, f"shard {index} of {count} of " if count > 1 else ""))
+        steps, rest = divmod(samples, batch_size)
+        if not drop_remainder and rest:
+            steps += 1
+        if steps == 0:
+            raise ValueError(
+                f"`batch_size`={batch_size} is larger than the {samples} images with drop_remainder=True: "
+                "no batch would ever be produced."
+            )
+        self.samples = samples
+        self.steps_per_epoch = steps
+        elements = shard.seed(seed)
+        if shuffle:
+            elements = elements.shuffle()
+        self.elements = elements.repeat(None).map_with_index(AddEpoch(samples))
+        total = sys.maxsize if num_epochs is None else steps * num_epochs
+        self.batches = grain.MapDataset.range(total).map(_EpochBatch(self.elements, samples, batch_size, steps))
+        if worker_count > 0:
+            enable_multiprocessing()
+        self.dataset = self.iter_dataset()
+
+    # Keras-style attributes
+    @property
+    def class_indices(self) -> dict[str, int]:
+        return self.source.class_indices
+
+    @property
+    def classes(self) -> np.ndarray:
+        return self.source.classes
+
+    @property
+    def filenames(self) -> tuple[str, ...]:
+        return self.source.filenames
+
+    @property
+    def filepaths(self) -> tuple[str, ...]:
+        return self.source.filepaths
+
+    @property
+    def num_classes(self) -> int:
+        return self.source.num_classes
+
+    @property
+    def class_mode(self) -> str | None:
+        return self.augment_batch.class_mode
+
+    def iter_dataset(self, start_epoch: int = 0) -> grain.IterDataset:
+        """The pipeline as a grain ``IterDataset`` of final batches, starting at ``start_epoch``.
+
+        ``read_threads`` decode batches in parallel; ``worker_count > 0`` adds
+        ``mp_prefetch`` worker processes; the device step runs after them, in this
+        process. Output order and values never depend on threads or workers.
+        """
+        start_epoch = validation.check_int("start_epoch", start_epoch, minimum=0)
+        batches = self.batches[start_epoch * self.steps_per_epoch :] if start_epoch else self.batches
+        threads = self.read_threads
+        ds = batches.to_iter_dataset(grain.ReadOptions(num_threads=threads, prefetch_buffer_size=max(2, threads)))
+        if self.worker_count > 0:
+            ds = ds.mp_prefetch(grain.MultiprocessingOptions(num_workers=self.worker_count, per_worker_buffer_size=2))
+        return ds.map(self.augment_batch)
+
+    def __len__(self) -> int:
+        return self.steps_per_epoch
+
+    def __iter__(self):
+        return iter(self.dataset)
+
+    def __repr__(self) -> str:
+        return (
+            f"DirectoryLoader({self.source.directory!r}, samples={self.samples}, classes={self.num_classes}, "
+            f"batch_size={self.batch_size}, steps_per_epoch={self.steps_per_epoch}, num_epochs={self.num_epochs})"
+        )
+
+
+def flow_from_directory(
+    directory,
+    *,
+    seed: int,
+    augment: AugmentConfig | None = None,
+    target_size: tuple[int, int] = (256, 256),
+    color_mode: str = "rgb",
+    classes=None,
+    class_mode: str | None = "categorical",
+    batch_size: int = 32,
+    shuffle: bool = True,
+    validation_split: float = 0.0,
+    subset: str | None = None,
+    interpolation: str = "nearest",
+    keep_aspect_ratio: bool = False,
+    follow_links: bool = False,
+    num_epochs: int | None = None,
+    drop_remainder: bool = False,
+    worker_count: int = 0,
+    read_threads: int = 2,
+    dtype: str = "float32",
+    rescale: float | None = None,
+    shard_options=None,
+) -> DirectoryLoader:
+    """Keras ``flow_from_directory`` as a grain pipeline with augmentation on the device.
+
+    Lists the same files with the same labels as Keras (``ImageDataGenerator(
+    validation_split=...).flow_from_directory(...)``), decodes them with PIL in grain
+    threads (or worker processes), batches them per epoch and augments each batch with
+    jitted ``jaxaug.augment`` in this process. Every epoch is reshuffled (``shuffle``)
+    and re-augmented; an example's augmentation depends only on (``seed``, epoch, its
+    index in ``filenames``).
+
+    Args:
+        directory: Root folder with one sub-folder per class.
+        seed: Seeds the shuffle and the augmentation (required: runs are reproducible).
+        augment: An ``AugmentConfig``, or ``None`` for no augmentation.
+        target_size: ``(height, width)`` every image is resized to.
+        color_mode: ``"rgb"``, ``"rgba"`` or ``"grayscale"``.
+        classes: Optional list of class folder names (fixes the label order).
+        class_mode: ``"categorical"``, ``"binary"``, ``"sparse"``, ``"input"`` or ``None``.
+        batch_size: Examples per batch.
+        shuffle: Reshuffle the examples every epoch.
+        validation_split: Fraction of each class held out, in ``[0, 1)``.
+        subset: ``None``, ``"training"`` or ``"validation"``.
+        interpolation: PIL resize filter (``"nearest"``, ``"bilinear"``, ...).
+        keep_aspect_ratio: Centre-crop to the target aspect ratio before resizing.
+        follow_links: Follow symlinked sub-folders.
+        num_epochs: Epochs to produce, or ``None`` for endless iteration.
+        drop_remainder: Drop each epoch's last short batch (needed for multi-device
+            data parallelism; then a few examples per epoch are skipped).
+        worker_count: grain worker processes (0: decode in threads of this process).
+        read_threads: Decode threads (per worker); 0 decodes synchronously.
+        dtype: Image dtype out (``"float32"``, ``"float16"``, ``"bfloat16"``, ``"uint8"``).
+        rescale: Factor applied after augmentation, e.g. ``1 / 255``.
+        shard_options: ``grain.sharding.ShardOptions`` (e.g. ``ShardByJaxProcess()``):
+            this process reads files ``shard_index::shard_count``; ``drop_remainder``
+            there gives every shard the same size.
+
+    Returns:
+        A :class:`DirectoryLoader`.
+
+    Raises:
+        TypeError, ValueError: A bad argument (named in the message), or no images.
+        FileNotFoundError, NotADirectoryError: ``directory`` is missing.
+
+    Examples:
+        >>> import tempfile, pathlib, jaxaug, jaxaug.grain
+        >>> from PIL import Image
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> for name in ["cat/a.png", "cat/b.png", "dog/c.png"]:
+        ...     (root / name).parent.mkdir(exist_ok=True)
+        ...     Image.new("RGB", (5, 4)).save(root / name)
+        >>> loader = jaxaug.grain.flow_from_directory(
+        ...     root, seed=0, augment=jaxaug.AugmentConfig(rotation_range=10), target_size=(8, 8), batch_size=2)
+        >>> it = iter(loader)
+        >>> images, labels = next(it)
+        >>> len(loader), images.shape, labels.shape
+        (2, (2, 8, 8, 3), (2, 2))
+        >>> it.close()
+    """
+    seed = validation.check_int("seed", seed, minimum=0)
+    if seed > MAX_SEED:
+        raise ValueError(f"`seed` must be an int in [0, 2**32 - 1], got {seed!r}.")
+    if not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"`directory` must be a path (str or os.PathLike), got {directory!r}.")
+    decode = DecodeImage(
+        target_size=target_size,
+        color_mode=color_mode,
+        interpolation=interpolation,
+        keep_aspect_ratio=keep_aspect_ratio,
+    )
+    validation.check_choice("class_mode", class_mode, CLASS_MODES)
+    batch_size = validation.check_int("batch_size", batch_size, minimum=1)
+    shuffle = validation.check_bool("shuffle", shuffle)
+    drop_remainder = validation.check_bool("drop_remainder", drop_remainder)
+    if num_epochs is not None:
+        num_epochs = validation.check_int("num_epochs", num_epochs, minimum=1)
+    worker_count = validation.check_int("worker_count", worker_count, minimum=0)
+    read_threads = validation.check_int("read_threads", read_threads, minimum=0)
+    if shard_options is None:
+        shard_options = grain.sharding.NoSharding()
+    elif not isinstance(shard_options, grain.sharding.ShardOptions):
+        raise TypeError(
+            "`shard_options` must be None or a grain.sharding.ShardOptions (e.g. ShardByJaxProcess()), "
+            f"got {shard_options!r}."
+        )
+    # Validate the device-step arguments before touching the file system.
+    step = AugmentBatch(seed=seed, config=augment, class_mode=class_mode, num_classes=1, dtype=dtype, rescale=rescale)
+    source = ImageFolderSource(
+        directory,
+        classes=classes,
+        validation_split=validation_split,
+        subset=subset,
+        follow_links=follow_links,
+        decode=decode,
+    )
+    if len(source) == 0:
+        raise ValueError(_no_images_message(source))
+    return DirectoryLoader(
+        source=source,
+        augment_batch=dataclasses.replace(step, num_classes=source.num_classes),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        num_epochs=num_epochs,
+        drop_remainder=drop_remainder,
+        worker_count=worker_count,
+        read_threads=read_threads,
+        shard_options=shard_options,
+    )

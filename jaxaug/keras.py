@@ -1,0 +1,24 @@
+"""jaxaug for Keras 3 (JAX backend): feed jaxaug pipelines to ``fit``/``evaluate``/``predict``.
+
+Keras is imported lazily (install ``jaxaug[keras]``); set ``KERAS_BACKEND=jax`` before
+importing keras.
+
+Usage::
+
+    import jaxaug.keras
+
+    model.fit(**jaxaug.keras.fit_kwargs(train_loader, validation_data=val_loader), epochs=5)
+    model.evaluate(**jaxaug.keras.eval_kwargs(val_loader))
+"""
+
+from jaxaug._src.keras_adapter import as_keras_dataset as as_keras_dataset
+from jaxaug._src.keras_adapter import check_backend as check_backend
+from jaxaug._src.keras_adapter import eval_kwargs as eval_kwargs
+from jaxaug._src.keras_adapter import fit_kwargs as fit_kwargs
+
+__all__ = (
+    "as_keras_dataset",
+    "check_backend",
+    "eval_kwargs",
+    "fit_kwargs",
+)

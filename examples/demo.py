@@ -47,17 +47,6 @@ PREVIEW_CONFIG = jaxaug.AugmentConfig(
 )
 
 
-def preview_grid(images: np.ndarray, columns: int, pad: int = 4) -> np.ndarray:
-    """Tiles a uint8 ``(N, H, W, C)`` batch into one ``(rows*H, columns*W, C)`` image."""
-    n, h, w, c = images.shape
-    rows = -(-n // columns)
-    grid = np.full((rows * (h + pad) + pad, columns * (w + pad) + pad, c), 255, np.uint8)
-    for i, img in enumerate(images):
-        y, x = pad + (i // columns) * (h + pad), pad + (i % columns) * (w + pad)
-        grid[y : y + h, x : x + w] = img
-    return grid
-
-
 def save_png(array: np.ndarray, path: str, scale: int = 1) -> None:
     from PIL import Image
 
@@ -73,7 +62,7 @@ def write_sample_preview(path: str, seed: int) -> None:
     batch = jnp.broadcast_to(jnp.asarray(image), (15,) + image.shape)
     augment = jax.jit(functools.partial(jaxaug.augment, config=PREVIEW_CONFIG))
     out = np.asarray(augment(jax.random.key(seed), batch))
-    save_png(preview_grid(np.concatenate([image[None], out]), columns=4), path)
+    save_png(jaxaug.preview_grid(np.concatenate([image[None], out]), columns=4), path)
     print(f"Wrote {path}: the original (top left) and 15 augmentations of it.")
 
 
@@ -125,7 +114,9 @@ def main(argv=None) -> dict:
             images, _ = next(it := iter(train))
             it.close()
             batch = np.asarray(jnp.clip(images * 255, 0, 255).astype(jnp.uint8))
-            save_png(preview_grid(batch[:24], columns=8, pad=2), os.path.join(out_dir, "batch_preview.png"), scale=3)
+            save_png(
+                jaxaug.preview_grid(batch[:24], columns=8, pad=2), os.path.join(out_dir, "batch_preview.png"), scale=3
+            )
         print(f"\n== {name}: {train.samples} training / {val.samples} validation images, {train.num_classes} classes")
         results[name] = train_and_evaluate(train, val, epochs=args.epochs, model=model)
 

@@ -30,6 +30,7 @@ from jaxaug._src.matrices import rotation_matrix as rotation_matrix
 from jaxaug._src.matrices import shear_matrix as shear_matrix
 from jaxaug._src.matrices import translation_matrix as translation_matrix
 from jaxaug._src.matrices import zoom_matrix as zoom_matrix
+from jaxaug._src.preview import preview_grid as preview_grid
 from jaxaug._src.resample import MODES as MODES
 from jaxaug._src.resample import affine_transform as affine_transform
 from jaxaug._src.sampling import AugmentConfig as AugmentConfig
@@ -77,6 +78,7 @@ __all__ = (
     "make_global_batch",
     "offset_matrix",
     "params_to_matrix",
+    "preview_grid",
     "random_affine_matrix",
     "random_brightness",
     "random_channel_shift",

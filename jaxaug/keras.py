@@ -1,7 +1,7 @@
 """jaxaug for Keras 3 (JAX backend): feed jaxaug pipelines to ``fit``/``evaluate``/``predict``.
 
-Keras is imported lazily (install ``jaxaug[keras]``); set ``KERAS_BACKEND=jax`` before
-importing keras.
+Importing this module imports keras (install ``jaxaug[keras]``; ``import jaxaug`` does not):
+set ``KERAS_BACKEND=jax`` first. It also registers the layers for ``keras.saving.load_model``.
 
 Usage::
 
@@ -15,8 +15,12 @@ from jaxaug._src.keras_adapter import as_keras_dataset as as_keras_dataset
 from jaxaug._src.keras_adapter import check_backend as check_backend
 from jaxaug._src.keras_adapter import eval_kwargs as eval_kwargs
 from jaxaug._src.keras_adapter import fit_kwargs as fit_kwargs
+from jaxaug._src.keras_layers import RandomAffine as RandomAffine
+from jaxaug._src.keras_layers import RandomColor as RandomColor
 
 __all__ = (
+    "RandomAffine",
+    "RandomColor",
     "as_keras_dataset",
     "check_backend",
     "eval_kwargs",

@@ -276,3 +276,25 @@ def test_keras_model_fit_with_drop_in_iterator():
     model.compile(optimizer="sgd", loss=keras.losses.CategoricalCrossentropy(from_logits=True))
     history = model.fit(it, epochs=1, verbose=0)
     assert len(history.history["loss"]) == 1 and np.isfinite(history.history["loss"][0])
+
+
+def test_flow_reads_rows_through_a_zero_copy_view_and_equals_the_host_gather(monkeypatch):
+    from jaxaug._src import iterators, legacy
+
+    config = dict(AUGMENT, brightness_range=None)
+    x, y = _images(), np.arange(10)
+    aligned = legacy.aligned_copy(x)
+    fast = jimage.ImageDataGenerator(**config).flow(aligned, y, batch_size=4, seed=5)
+    assert fast.x is aligned  # already importable: served without any copy
+    assert fast._device_x.unsafe_buffer_pointer() == aligned.ctypes.data
+    buf = np.empty(x.size + 16, np.float32)
+    k = next(k for k in range(16) if (buf.ctypes.data + 4 * k) % 64 == 16)
+    misaligned = buf[k : k + x.size].reshape(x.shape)
+    misaligned[...] = x
+    monkeypatch.setattr(iterators, "DEVICE_VIEW_MAX_COPY_BYTES", 0)
+    slow = jimage.ImageDataGenerator(**config).flow(misaligned, y, batch_size=4, seed=5)
+    assert slow._device_x is None  # unaligned, same dtype, over the copy budget: host gather
+    for _ in range(4):
+        (a, ya), (b, yb) = next(fast), next(slow)
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(ya, yb)

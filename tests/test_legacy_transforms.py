@@ -79,6 +79,42 @@ def test_get_random_transform_matches_keras(config, data_format):
     assert [sorted(d.items(), key=str) for d in a] == [sorted(d.items(), key=str) for d in b]
 
 
+@pytest.mark.parametrize("config", CONFIGS + [dict(rotation_range=-15, width_shift_range=-2, zoom_range=[1.3, 0.9])])
+def test_draw_batch_equals_keras_per_image_draws_bit_for_bit(config):
+    """One vectorised draw per batch must give Keras's per-image values AND leave the same RNG state."""
+    ours, theirs = _pair(config)
+    shape = (9, 13, 3)
+    np.random.seed(11)
+    batch = ours.draw_batch(7, shape)
+    state_after_ours = np.random.get_state()[1].copy()
+    np.random.seed(11)
+    expected = [theirs.get_random_transform(shape) for _ in range(7)]
+    np.testing.assert_array_equal(state_after_ours, np.random.get_state()[1])
+    for key in ("theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal", "flip_vertical"):
+        np.testing.assert_array_equal(batch[key], [float(p[key]) for p in expected], err_msg=key)
+    for key in ("channel_shift_intensity", "brightness"):
+        if expected[0][key] is None:
+            assert batch[key] is None
+        else:
+            np.testing.assert_array_equal(np.asarray(batch[key], np.float64), [p[key] for p in expected])
+
+
+def test_draw_batch_honours_an_overridden_get_random_transform():
+    class Fixed(jimage.ImageDataGenerator):
+        def get_random_transform(self, img_shape, seed=None):
+            return {"theta": 90.0, "flip_vertical": True}
+
+    gen = Fixed(rotation_range=10)
+    params = gen.draw_batch(3, (5, 5, 1))
+    np.testing.assert_array_equal(params["theta"], [90.0] * 3)
+    np.testing.assert_array_equal(params["zx"], [1.0] * 3)
+    assert params["flip_vertical"].all() and not params["flip_horizontal"].any()
+    x = np.arange(25, dtype=np.float32).reshape(1, 5, 5, 1)
+    batch = next(gen.flow(x, batch_size=1, shuffle=False))
+    expected = kimage.apply_affine_transform(x[0], theta=90.0, row_axis=0, col_axis=1, channel_axis=2)[::-1]
+    assert_close(batch[0], expected, atol=ATOL)
+
+
 def test_default_generator_draws_identity():
     params = jimage.ImageDataGenerator().get_random_transform((8, 8, 3), seed=1)
     assert (params["theta"], params["tx"], params["ty"], params["shear"], params["zx"], params["zy"]) == (

@@ -21,6 +21,7 @@ import concurrent.futures
 import io
 import os
 import pathlib
+import threading
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -440,6 +441,26 @@ def decode_image(
     return _decode(path, *args)
 
 
+_POOLS: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+_POOL_PREFIX = "jaxaug-decode"
+
+
+def _decode_pool(num_threads: int) -> concurrent.futures.ThreadPoolExecutor:
+    """A process-wide decoder pool with ``num_threads`` threads, created on first use.
+
+    Loaders call :func:`load_images` once per batch; reusing the threads saves creating
+    and joining ``num_threads`` threads per batch. Idle pool threads cost nothing and
+    ``concurrent.futures`` joins them at interpreter exit.
+    """
+    with _POOLS_LOCK:
+        pool = _POOLS.get(num_threads)
+        if pool is None:
+            pool = concurrent.futures.ThreadPoolExecutor(max_workers=num_threads, thread_name_prefix=_POOL_PREFIX)
+            _POOLS[num_threads] = pool
+        return pool
+
+
 def load_images(
     paths,
     *,
@@ -454,7 +475,8 @@ def load_images(
     """Decodes many files with a thread pool into one ``(N, H, W, C)`` batch.
 
     PIL releases the GIL while decoding, so threads (never processes) give real
-    parallelism and stay safe with JAX running in the same process.
+    parallelism and stay safe with JAX running in the same process. The threads
+    belong to a process-wide pool per ``num_threads`` that is reused across calls.
 
     Args:
         paths: Sequence of paths (see :func:`decode_image`).
@@ -491,19 +513,25 @@ def load_images(
         except ImageFileError as err:
             errors[i] = err
 
-    if num_threads == 1 or n <= 1:
+    # Inside a pool thread (a nested call) decode inline: waiting on the pool could deadlock.
+    if num_threads == 1 or n <= 1 or threading.current_thread().name.startswith(_POOL_PREFIX):
         for i in range(n):
             work(i)
             if errors[i] is not None and on_error == "raise":
                 raise errors[i]
     else:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(num_threads, n)) as pool:
-            futures = [pool.submit(work, i) for i in range(n)]
+        futures = [_decode_pool(num_threads).submit(work, i) for i in range(n)]
+        try:
             for i, future in enumerate(futures):
                 future.result()  # re-raises TypeError for a bad path type
                 if errors[i] is not None and on_error == "raise":
-                    pool.shutdown(wait=True, cancel_futures=True)
                     raise errors[i]
+        finally:
+            # On an error, drop the files not started yet and wait for the running ones, so
+            # nothing of this call outlives it (the pool itself is shared and stays up).
+            for future in futures:
+                future.cancel()
+            concurrent.futures.wait(futures)
 
     ok = np.array([img is not None for img in images], dtype=bool)
     good = [img for img in images if img is not None]

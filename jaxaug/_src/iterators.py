@@ -6,12 +6,15 @@ length, indexing, global-RNG seeding (``np.random.seed(seed + total_batches_seen
 batch), shuffling, file order, labels and validation splits. What changes is how a
 batch is made:
 
-1. files are decoded by a thread pool (``files.load_images``; PIL releases the GIL);
-2. every image's parameters are drawn with ``get_random_transform`` in Keras's order,
-   so the global numpy stream is the one Keras consumes;
-3. the geometric part of the WHOLE batch runs in one jitted JAX call, padded to
-   ``batch_size`` so the last short batch reuses the compiled program;
-4. channel shift, brightness and ``standardize`` follow per image, as in Keras.
+1. files are decoded by a persistent thread pool (``files.load_images``; PIL releases
+   the GIL) and stay ``uint8``: the float conversion happens on the device;
+2. every image's parameters are drawn in Keras's order (``draw_batch``: one vectorised
+   draw that consumes the global numpy stream exactly as Keras's per-image calls do);
+3. the geometric part of the WHOLE batch (and of its paired masks, if any) runs in one
+   jitted JAX call, padded to ``batch_size`` so the last short batch reuses the
+   compiled program;
+4. channel shift, brightness and ``standardize`` follow per image, as in Keras, and
+   only when they are switched on.
 
 When Keras is installed the iterators subclass ``keras.utils.PyDataset``, so
 ``model.fit(iterator)`` works on any Keras 3 backend. Importing this module imports
@@ -75,6 +78,66 @@ def _check_save_args(save_to_dir, save_prefix, save_format):
         raise ValueError(f"`save_prefix` must be a file-name prefix without path separators, got {save_prefix!r}.")
     if not isinstance(save_format, str) or not save_format:
         raise TypeError(f"`save_format` must be a file extension such as 'png', got {save_format!r}.")
+
+
+def _check_masks(masks, x, data_format):
+    """Validates paired label maps for ``flow(..., masks=...)``; returns them as an array."""
+    masks = np.asarray(masks)
+    if masks.dtype.kind not in "iuf":
+        raise TypeError(f"`masks` must have an integer or floating dtype (e.g. uint8 class ids), got {masks.dtype}.")
+    x_shape = np.shape(x)
+    spatial = x_shape[1:3] if data_format == "channels_last" else x_shape[2:4]
+    if masks.ndim == 3:
+        mask_spatial = masks.shape[1:3]
+    elif masks.ndim == 4:
+        mask_spatial = masks.shape[1:3] if data_format == "channels_last" else masks.shape[2:4]
+    else:
+        mask_spatial = None
+    if mask_spatial is None or len(masks) != len(x) or tuple(mask_spatial) != tuple(spatial):
+        layout = "(N, H, W, K)" if data_format == "channels_last" else "(N, K, H, W)"
+        raise ValueError(
+            f"`masks` must have shape (N, H, W) or {layout} matching the images' N, H and W "
+            f"(images: {tuple(x_shape)}, {data_format}); got {masks.shape}."
+        )
+    return masks
+
+
+def _check_mask_fill(mask_fill, masks):
+    """``mask_fill`` is None or a number the masks' dtype can hold exactly."""
+    if mask_fill is None:
+        return None
+    validation.check_real("mask_fill", mask_fill)
+    if masks is None:
+        raise ValueError("`mask_fill` is only used with `masks`; pass masks=... or drop mask_fill.")
+    if masks.dtype.kind in "iu":
+        info = np.iinfo(masks.dtype)
+        if float(mask_fill) != int(mask_fill) or not info.min <= int(mask_fill) <= info.max:
+            raise ValueError(
+                f"`mask_fill`={mask_fill!r} cannot be stored in the masks' dtype {masks.dtype} "
+                f"(an integer in [{info.min}, {info.max}] is required)."
+            )
+    return mask_fill
+
+
+# Largest array ``flow`` copies into 64-byte-aligned memory so that the jitted warp can
+# read batches straight from it (CPU backend only; see NumpyArrayIterator).
+DEVICE_VIEW_MAX_COPY_BYTES = 1 << 30
+
+
+def _wants_device_view(x: np.ndarray, *, copied: bool) -> bool:
+    """Whether ``flow`` should serve batches from a zero-copy JAX view of ``x``.
+
+    On the CPU backend, when ``x`` is already importable, when ``np.asarray`` copied it
+    anyway (dtype conversion: the aligned copy costs nothing extra), or when an extra
+    copy is at most :data:`DEVICE_VIEW_MAX_COPY_BYTES`.
+    """
+    import jax
+
+    if jax.default_backend() != "cpu" or x.dtype.kind not in "iuf" or x.size == 0:
+        return False
+    if jax.dtypes.canonicalize_dtype(x.dtype) != x.dtype:
+        return False
+    return copied or x.nbytes <= DEVICE_VIEW_MAX_COPY_BYTES or (x.flags.c_contiguous and x.ctypes.data % 64 == 0)
 
 
 class Iterator(_pydataset_base()):
@@ -167,19 +230,25 @@ class Iterator(_pydataset_base()):
 
     # -- shared batch machinery ------------------------------------------------------
 
-    def _augment(self, batch, out_dtype):
-        """Random transform + standardize of a loaded batch, as Keras does it per image."""
+    def _augment(self, batch, out_dtype, work_dtype=None, masks=None, mask_fill=None):
+        """Random transform + standardize of a loaded batch (see ``ImageDataGenerator.augment_batch``).
+
+        ``work_dtype`` is the dtype Keras's images have before the transform (a decoded
+        ``uint8`` batch is warped as its float values, converted on the device).
+        """
         gen = self.image_data_generator
-        out = np.zeros(batch.shape, dtype=out_dtype)
         if not gen:
-            out[...] = batch
-            return out
-        params = [gen.get_random_transform(batch.shape[1:]) for _ in range(len(batch))]
-        images = gen.transform_batch(batch, params, pad_to=max(self.batch_size, len(batch)))
-        noop = gen._standardize_is_noop()
-        for i, x in enumerate(images):
-            out[i] = x if noop else gen.standardize(x)
-        return out
+            if work_dtype is not None:
+                batch = batch.astype(work_dtype, copy=False)
+            return batch.astype(out_dtype), masks
+        return gen.augment_batch(
+            batch,
+            dtype=out_dtype,
+            work_dtype=work_dtype,
+            pad_to=max(self.batch_size, len(batch)),
+            masks=masks,
+            mask_fill=mask_fill,
+        )
 
     def _save_batch(self, batch_x, index_array, hash_high):
         if not self.save_to_dir:
@@ -195,7 +264,18 @@ class NumpyArrayIterator(Iterator):
 
     ``x`` may be an image array or ``(images, misc)`` with ``misc`` one array or a list
     of arrays that are sliced alongside. Batches are ``x``, ``(x, y)`` or
-    ``(x, y, sample_weight)``.
+    ``(x, y, sample_weight)``; with ``masks`` (beyond Keras, see
+    ``ImageDataGenerator.flow``) ``(x, masks)`` or ``(x, (y, masks))``, plus
+    ``sample_weight``.
+
+    Speed (CPU backend): the jitted warp reads each batch's rows straight from the
+    image array through a zero-copy JAX view, instead of gathering the batch on the
+    host and copying it. That needs the array in 64-byte-aligned memory, so ``x`` is
+    copied into such memory when it is not already there and either its conversion to
+    ``dtype`` copies it anyway or it is at most ``DEVICE_VIEW_MAX_COPY_BYTES`` (1 GiB).
+    The one difference this makes: when ``x`` already had ``dtype`` (Keras then keeps
+    a reference, not a copy), later in-place changes to the caller's ``x`` are not
+    seen by the iterator. Larger arrays and other backends use the host gather.
     """
 
     def __init__(
@@ -214,6 +294,9 @@ class NumpyArrayIterator(Iterator):
         subset=None,
         ignore_class_split=False,
         dtype=None,
+        *,
+        masks=None,
+        mask_fill=None,
     ):
         if data_format is None:
             data_format = files.image_data_format()
@@ -245,6 +328,9 @@ class NumpyArrayIterator(Iterator):
                 "`x` (images tensor) and `sample_weight` should have the same length. "
                 f"Found: x.shape = {np.asarray(x).shape}, sample_weight.shape = {np.asarray(sample_weight).shape}"
             )
+        if masks is not None:
+            masks = _check_masks(masks, x, data_format)
+        mask_fill = _check_mask_fill(mask_fill, masks)
         if subset is not None:
             validation.check_choice("subset", subset, ("training", "validation"))
             split_idx = int(len(x) * image_data_generator._validation_split)
@@ -264,13 +350,29 @@ class NumpyArrayIterator(Iterator):
                     y = y[:split_idx]
                 if sample_weight is not None:
                     sample_weight = sample_weight[:split_idx]
+                if masks is not None:
+                    masks = masks[:split_idx]
             else:
                 x, x_misc = x[split_idx:], [np.asarray(xx[split_idx:]) for xx in x_misc]
                 if y is not None:
                     y = y[split_idx:]
                 if sample_weight is not None:
                     sample_weight = sample_weight[split_idx:]
-        self.x = np.asarray(x, dtype=self.dtype)
+                if masks is not None:
+                    masks = masks[split_idx:]
+        given = np.asarray(x)
+        self.x = np.asarray(given, dtype=self.dtype)
+        self._device_x = None
+        if self.x.ndim == 4 and image_data_generator and _wants_device_view(self.x, copied=self.x is not given):
+            from jaxaug._src import legacy
+
+            if legacy.device_view(self.x) is None:
+                # Convert straight into aligned memory (one copy, not a conversion plus a copy).
+                self.x = None
+                self.x = legacy.aligned_copy(given, dtype=self.dtype)
+            self._device_x = legacy.device_view(self.x)
+        self.masks = masks
+        self.mask_fill = mask_fill
         self.x_misc = x_misc
         if self.x.ndim != 4:
             raise ValueError(
@@ -295,15 +397,26 @@ class NumpyArrayIterator(Iterator):
         super().__init__(self.x.shape[0], batch_size, shuffle, seed)
 
     def _get_batches_of_transformed_samples(self, index_array):
-        batch_x = self._augment(self.x[index_array], self.dtype)
+        masks = None if self.masks is None else self.masks[index_array]
+        if self._device_x is not None:
+            from jaxaug._src import legacy
+
+            batch = legacy.Rows(self.x, self._device_x, index_array)
+        else:
+            batch = self.x[index_array]
+        batch_x, masks = self._augment(batch, self.dtype, masks=masks, mask_fill=self.mask_fill)
         self._save_batch(batch_x, index_array, 10_000)
         batch_x_miscs = [xx[index_array] for xx in self.x_misc]
         x_out = batch_x if not batch_x_miscs else [batch_x] + batch_x_miscs
-        if self.y is None:
+        if masks is not None:
+            target = masks if self.y is None else (self.y[index_array], masks)
+        elif self.y is None:
             return x_out
+        else:
+            target = self.y[index_array]
         if self.sample_weight is not None:
-            return x_out, self.y[index_array], self.sample_weight[index_array]
-        return x_out, self.y[index_array]
+            return x_out, target, self.sample_weight[index_array]
+        return x_out, target
 
 
 class BatchFromFilesMixin:
@@ -387,15 +500,48 @@ class BatchFromFilesMixin:
                     stacklevel=3,
                 )
             batch, index_array = batch[ok], np.asarray(index_array)[ok]
-        x = batch.astype(files.floatx())
+        # Decoded integers stay integers here: the float conversion Keras does on the host
+        # (img_to_array, floatx) happens on the device, after a 4x smaller transfer.
         if self.data_format == "channels_first":
-            x = np.moveaxis(x, -1, 1)
-        return x, index_array
+            batch = np.moveaxis(batch, -1, 1)
+        return batch, index_array
+
+    def _load_masks(self, index_array):
+        """Decodes the batch's paired mask files (nearest-neighbour resize: labels are never blended)."""
+        paths = [self.mask_filepaths[j] for j in index_array]
+        masks, _ = files.load_images(
+            paths,
+            num_threads=DECODE_THREADS,
+            color_mode=self.mask_color_mode,
+            target_size=self.target_size,
+            interpolation="nearest",
+            keep_aspect_ratio=self.keep_aspect_ratio,
+        )
+        fill = self.mask_fill
+        if fill is not None and masks.dtype.kind in "iu" and int(fill) > np.iinfo(masks.dtype).max:
+            raise ValueError(f"`mask_fill`={fill!r} does not fit the decoded masks' dtype {masks.dtype}.")
+        if self.mask_color_mode == "grayscale":
+            return masks[..., 0]
+        return np.moveaxis(masks, -1, 1) if self.data_format == "channels_first" else masks
 
     def _get_batches_of_transformed_samples(self, index_array):
         x, index_array = self._load(index_array)
-        batch_x = self._augment(x, self.dtype)
+        masks = self._load_masks(index_array) if getattr(self, "mask_filepaths", None) is not None else None
+        batch_x, masks = self._augment(x, self.dtype, work_dtype=files.floatx(), masks=masks, mask_fill=self.mask_fill)
         self._save_batch(batch_x, index_array, 10_000_000)
+        if masks is not None:
+            if self.class_mode is None:
+                return batch_x, masks
+            return batch_x, (self._targets_for(batch_x, index_array), masks)
+        if self.class_mode is None:
+            return batch_x
+        batch_y = self._targets_for(batch_x, index_array)
+        if self.sample_weight is None:
+            return batch_x, batch_y
+        return batch_x, batch_y, self.sample_weight[index_array]
+
+    def _targets_for(self, batch_x, index_array):
+        """The batch's labels for ``class_mode`` (not None), as Keras builds them."""
         if self.class_mode == "input":
             batch_y = batch_x.copy()
         elif self.class_mode in {"binary", "sparse"}:
@@ -408,13 +554,9 @@ class BatchFromFilesMixin:
                 batch_y[i, self.classes[j]] = 1.0
         elif self.class_mode == "multi_output":
             batch_y = [output[index_array] for output in self.labels]
-        elif self.class_mode == "raw":
+        else:  # raw
             batch_y = self.labels[index_array]
-        else:
-            return batch_x
-        if self.sample_weight is None:
-            return batch_x, batch_y
-        return batch_x, batch_y, self.sample_weight[index_array]
+        return batch_y
 
 
 class DirectoryIterator(BatchFromFilesMixin, Iterator):
@@ -424,6 +566,16 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
     ``files.list_directory``. Beyond Keras: ``on_error="skip"`` drops files that fail
     to decode when their batch is built (so such a batch is shorter; labels stay
     aligned), warns once, and lists them in ``skipped_files``.
+
+    Paired masks (opt-in): with ``mask_directory``, the mask of ``directory/REL`` is
+    the file of ``mask_directory`` with the same relative folder and file stem (any
+    white-listed extension, e.g. ``images/cats/1.jpg`` -> ``masks/cats/1.png``);
+    every image must have exactly one, checked at construction. Masks are decoded
+    with ``mask_color_mode`` (default ``"grayscale"``: ``(B, H, W)`` batches),
+    resized with ``"nearest"``, warped with the image's matrix at order 0, and
+    yielded as ``(x, masks)`` (``class_mode=None``) or ``(x, (y, masks))``; a mask
+    file that cannot be decoded raises an error naming it. ``mask_fill`` (an int >= 0
+    or None) is as in ``flow(..., mask_fill=...)``.
     """
 
     allowed_class_modes = set(_DIRECTORY_CLASS_MODES)
@@ -450,6 +602,9 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
         dtype=None,
         *,
         on_error="raise",
+        mask_directory=None,
+        mask_color_mode="grayscale",
+        mask_fill=None,
     ):
         if data_format is None:
             data_format = files.image_data_format()
@@ -491,6 +646,15 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
         self.samples = listing.samples
         print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
         self._filepaths = [os.path.join(directory, name) for name in self.filenames]
+        validation.check_choice("mask_color_mode", mask_color_mode, files.COLOR_MODES)
+        self.mask_color_mode = mask_color_mode
+        if mask_fill is not None:
+            if mask_directory is None:
+                raise ValueError("`mask_fill` is only used with `mask_directory`; pass both or neither.")
+            validation.check_int("mask_fill", mask_fill, minimum=0)
+        self.mask_fill = mask_fill
+        self.mask_directory = mask_directory
+        self.mask_filepaths = None if mask_directory is None else _mask_paths(mask_directory, self.filenames)
         super().__init__(self.samples, batch_size, shuffle, seed)
 
     @property
@@ -511,6 +675,41 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
 
 def _validate_filename(filename, white_list_formats):
     return filename.lower().endswith(tuple(white_list_formats)) and os.path.isfile(filename)
+
+
+def _mask_paths(mask_directory, filenames) -> list[str]:
+    """The paired mask file of each image: same relative folder and stem, any white-listed extension."""
+    if not isinstance(mask_directory, (str, bytes, os.PathLike)):
+        raise TypeError(f"`mask_directory` must be a path, got {mask_directory!r}.")
+    mask_directory = os.fsdecode(os.fspath(mask_directory))
+    if not os.path.isdir(mask_directory):
+        raise FileNotFoundError(f"`mask_directory` {mask_directory!r} does not exist or is not a directory.")
+    listings: dict[str, dict[str, list[str]]] = {}
+    paths = []
+    for rel in filenames:
+        folder, name = os.path.split(rel)
+        if folder not in listings:
+            by_stem: dict[str, list[str]] = {}
+            try:
+                entries = sorted(os.listdir(os.path.join(mask_directory, folder)))
+            except OSError:
+                entries = []
+            for entry in entries:
+                stem, ext = os.path.splitext(entry)
+                if ext[1:].lower() in files.WHITE_LIST_FORMATS:
+                    by_stem.setdefault(stem, []).append(entry)
+            listings[folder] = by_stem
+        candidates = listings[folder].get(os.path.splitext(name)[0], [])
+        if name in candidates:
+            candidates = [name]
+        if len(candidates) != 1:
+            found = "none" if not candidates else ", ".join(candidates)
+            raise ValueError(
+                f"Image {rel!r} needs exactly one mask file named {os.path.splitext(name)[0]!r}.<image extension> "
+                f"in {os.path.join(mask_directory, folder)!r}; found {found}."
+            )
+        paths.append(os.path.join(mask_directory, folder, candidates[0]))
+    return paths
 
 
 class DataFrameIterator(BatchFromFilesMixin, Iterator):
@@ -593,6 +792,8 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
         else:
             print(f"Found {self.samples} {validated} image filenames belonging to {num_classes} classes.")
         self._filepaths = [os.path.join(self.directory, fname) for fname in self.filenames]
+        self.mask_filepaths = None
+        self.mask_fill = None
         super().__init__(self.samples, batch_size, shuffle, seed)
 
     def _check_params(self, df, x_col, y_col, weight_col, classes):

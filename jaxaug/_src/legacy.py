@@ -20,6 +20,21 @@ the same global numpy seed:
   brightness (PIL's 8-bit path, written out as arithmetic) run in numpy with Keras's
   arithmetic, after the resample, in Keras's order.
 
+How a batch is made fast without changing a value (``ImageDataGenerator.augment_batch``):
+
+* ``draw_batch`` draws the whole batch's parameters with ONE ``random_sample`` call
+  that consumes the global stream exactly as Keras's per-image ``get_random_transform``
+  calls do, bit for bit (shift ranges drawn with ``np.random.choice`` and overridden
+  ``get_random_transform`` methods fall back to the per-image calls).
+* The jitted warp takes the batch in its own layout and dtype: channels-first batches
+  are transposed on the device, decoded ``uint8`` files travel as ``uint8`` and become
+  floats on the device (exact), and the result comes back in one copy that is the
+  batch itself: with no colour step and a no-op ``standardize`` there is no per-image
+  Python at all.
+* Opt-in paired masks (``flow(x, masks=...)``, ``flow_from_directory(...,
+  mask_directory=...)``) are warped in the same step with the same matrices at order
+  0, never colour-shifted or standardized, dtype kept.
+
 Known, documented differences from Keras:
 
 * Coordinates are computed in float32 on the accelerator where scipy uses float64.
@@ -62,6 +77,7 @@ import numpy as np
 from jaxaug._src import resample, validation
 
 _SUBSETS = ("training", "validation")
+_GEOMETRY_DEFAULTS = (("theta", 0.0), ("tx", 0.0), ("ty", 0.0), ("shear", 0.0), ("zx", 1.0), ("zy", 1.0))
 _DATA_FORMATS = ("channels_last", "channels_first")
 
 
@@ -87,42 +103,150 @@ def _floatx() -> str:
 # ----------------------------------------------------------------------------------
 
 
-@functools.partial(jax.jit, static_argnames=("order", "mode", "dtype"))
-def _warp_batch(images: jax.Array, matrices: jax.Array, cval: jax.Array, *, order: int, mode: str, dtype: str):
-    """Resamples ``(B, H, W, C)`` images with per-image ``(B, 3, 3)`` matrices."""
+def _jax_dtype(dtype) -> np.dtype:
+    """The dtype JAX stores ``dtype`` in (``float64`` becomes ``float32`` unless x64 is on)."""
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.dtype(dtype)))
+
+
+@functools.partial(jax.jit, static_argnames=("order", "mode", "dtype", "channels_first"))
+def _warp_batch(
+    images: jax.Array,
+    matrices: jax.Array,
+    cval: jax.Array,
+    *,
+    order: int,
+    mode: str,
+    dtype: str,
+    channels_first: bool = False,
+):
+    """Resamples ``(B, H, W, C)`` (or ``(B, C, H, W)``) images with per-image ``(B, 3, 3)`` matrices.
+
+    The input may have any real dtype (decoded ``uint8`` batches are converted on the
+    device); the result is cast to ``dtype`` (integers rounded half away from zero).
+    """
+    if channels_first:
+        images = jnp.moveaxis(images, 1, -1)
 
     def one(image, matrix):
         return resample.resample_float(image, matrix, order, mode, cval)
 
-    return resample.cast_like(jax.vmap(one)(images, matrices), jnp.dtype(dtype))
+    out = resample.cast_like(jax.vmap(one)(images, matrices), jnp.dtype(dtype))
+    return jnp.moveaxis(out, -1, 1) if channels_first else out
 
 
-def warp_batch(images: np.ndarray, matrices: np.ndarray, *, order: int, mode: str, cval: float, pad_to: int = 0):
-    """Applies per-image matrices to a channels-last batch in one jitted call.
+@functools.partial(jax.jit, static_argnames=("order", "mode", "dtype", "channels_first"))
+def _warp_rows(
+    data: jax.Array,
+    index: jax.Array,
+    matrices: jax.Array,
+    cval: jax.Array,
+    *,
+    order: int,
+    mode: str,
+    dtype: str,
+    channels_first: bool = False,
+):
+    """:func:`_warp_batch` of ``data[index]``: XLA fuses the row gather into the resample's gather."""
+    images = jnp.take(data, index, axis=0)
+    return _warp_batch(images, matrices, cval, order=order, mode=mode, dtype=dtype, channels_first=channels_first)
+
+
+class Rows:
+    """The batch ``host[index]`` of a dataset that is also visible to JAX, without the host gather.
+
+    ``device`` is a JAX array over the SAME memory as ``host`` (a zero-copy DLPack
+    import on the CPU backend, see :func:`device_view`), so the jitted warp reads the
+    batch's rows straight from the dataset: no host gather, no transfer. Indexing a
+    ``Rows`` gives the host row, so per-image steps work as on a numpy batch.
+    """
+
+    def __init__(self, host: np.ndarray, device: jax.Array, index):
+        self.host, self.device = host, device
+        self.index = np.asarray(index, dtype=np.int64)
+        self.shape = (len(self.index),) + host.shape[1:]
+        self.dtype = host.dtype
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i):
+        return self.host[self.index[i]]
+
+
+def aligned_copy(x: np.ndarray, dtype=None) -> np.ndarray:
+    """A C-contiguous copy of ``x`` (cast to ``dtype``) starting on a 64-byte boundary (DLPack-importable)."""
+    dtype = np.dtype(x.dtype if dtype is None else dtype)
+    nbytes = x.size * dtype.itemsize
+    buf = np.empty(nbytes + 64, np.uint8)
+    start = -buf.ctypes.data % 64
+    out = buf[start : start + nbytes].view(dtype).reshape(x.shape)
+    out[...] = x
+    return out
+
+
+def device_view(x: np.ndarray):
+    """A JAX array sharing ``x``'s memory, or None where that is not possible.
+
+    Only on the CPU backend (elsewhere device memory is separate), for C-contiguous,
+    64-byte-aligned arrays of a dtype JAX keeps (not float64 without x64).
+    """
+    if jax.default_backend() != "cpu" or x.ndim == 0 or _jax_dtype(x.dtype) != x.dtype or not x.flags.c_contiguous:
+        return None
+    try:
+        view = jnp.from_dlpack(x, copy=False)
+    except (ValueError, TypeError, RuntimeError, BufferError):
+        return None
+    return view if view.unsafe_buffer_pointer() == x.ctypes.data else None
+
+
+def warp_batch(
+    images: np.ndarray,
+    matrices: np.ndarray,
+    *,
+    order: int,
+    mode: str,
+    cval: float,
+    pad_to: int = 0,
+    dtype=None,
+    channels_first: bool = False,
+) -> np.ndarray:
+    """Applies per-image matrices to a batch in one jitted call.
 
     Args:
-        images: ``(B, H, W, C)`` numpy batch.
-        matrices: ``(B, 3, 3)`` float64 output-to-input matrices in ``(row, col)``.
+        images: ``(B, H, W, C)`` numpy batch (``(B, C, H, W)`` with ``channels_first``),
+            or :class:`Rows` of a dataset (gathered on the device).
+        matrices: ``(B, 3, 3)`` output-to-input matrices in ``(row, col)``.
         order, mode, cval: resampling settings (scipy semantics).
         pad_to: pad the batch with zeros/identities up to this size, so that a short
             final batch reuses the compiled program instead of compiling again.
+        dtype: dtype of the result (default: ``images.dtype``). A ``uint8`` batch with
+            ``dtype="float32"`` gives exactly the warp of ``images.astype("float32")``:
+            the conversion happens on the device, so a quarter of the bytes travel.
+        channels_first: the batch is ``(B, C, H, W)``; the result is too.
 
     Returns:
-        A numpy array shaped and typed like ``images`` (float64 batches are computed in
-        float32 unless JAX runs with x64 enabled).
+        A new, writable numpy array shaped like ``images`` (float64 results are
+        computed in float32 unless JAX runs with x64 enabled).
     """
     n = images.shape[0]
-    dtype = np.dtype(images.dtype)
-    # float64 stays float64 only when JAX runs with x64 enabled; otherwise float32.
-    jax_dtype = jnp.dtype(jax.dtypes.canonicalize_dtype(resample.compute_dtype(dtype) if dtype.kind == "f" else dtype))
-    imgs = images.astype(jax_dtype, copy=False)
-    mats = matrices.astype(np.float32)
+    out_dtype = np.dtype(images.dtype if dtype is None else dtype)
+    mats = np.asarray(matrices, np.float32)
     if pad_to > n:
-        imgs = np.concatenate([imgs, np.zeros((pad_to - n,) + imgs.shape[1:], imgs.dtype)])
         mats = np.concatenate([mats, np.broadcast_to(np.eye(3, dtype=np.float32), (pad_to - n, 3, 3))])
-    out = _warp_batch(imgs, mats, np.float32(cval), order=order, mode=mode, dtype=jax_dtype.name)
-    # np.array copies into a writable buffer: standardize() works in place, as in Keras.
-    return np.array(out)[:n].astype(dtype, copy=False)
+    work = _jax_dtype(out_dtype)
+    settings = dict(order=order, mode=mode, dtype=work.name, channels_first=channels_first)
+    if isinstance(images, Rows):
+        index = np.zeros(max(pad_to, n), np.int32)
+        index[:n] = images.index
+        out = _warp_rows(images.device, index, mats, np.float32(cval), **settings)
+    else:
+        images = images.astype(_jax_dtype(images.dtype), copy=False)
+        if pad_to > n:
+            images = np.concatenate([images, np.zeros((pad_to - n,) + images.shape[1:], images.dtype)])
+        out = _warp_batch(images, mats, np.float32(cval), **settings)
+    # One copy device -> host into a writable array (standardize works in place, as in Keras).
+    host = np.asarray(out)[:n]
+    return host.astype(out_dtype) if work != out_dtype else np.array(host)
 
 
 # ----------------------------------------------------------------------------------
@@ -171,22 +295,22 @@ def keras_matrices(
     if not keras_quirks:
         tx, ty = ty, tx
     n = theta.shape[0]
-    one, zero = np.ones(n), np.zeros(n)
-    c, s = np.cos(theta), np.sin(theta)
+
+    def eye():
+        out = np.zeros((n, 3, 3))
+        out[:, 0, 0] = out[:, 1, 1] = out[:, 2, 2] = 1.0
+        return out
+
     # Keras's (x = col, y = row) frame: R @ T @ S @ Z.
-    rot = np.stack([np.stack([c, -s, zero], -1), np.stack([s, c, zero], -1), np.stack([zero, zero, one], -1)], 1)
-    shift = np.stack([np.stack([one, zero, tx], -1), np.stack([zero, one, ty], -1), np.stack([zero, zero, one], -1)], 1)
-    sh = np.stack(
-        [
-            np.stack([one, -np.sin(shear), zero], -1),
-            np.stack([zero, np.cos(shear), zero], -1),
-            np.stack([zero, zero, one], -1),
-        ],
-        1,
-    )
-    zoom = np.stack(
-        [np.stack([zx, zero, zero], -1), np.stack([zero, zy, zero], -1), np.stack([zero, zero, one], -1)], 1
-    )
+    c, s = np.cos(theta), np.sin(theta)
+    rot = eye()
+    rot[:, 0, 0], rot[:, 0, 1], rot[:, 1, 0], rot[:, 1, 1] = c, -s, s, c
+    shift = eye()
+    shift[:, 0, 2], shift[:, 1, 2] = tx, ty
+    sh = eye()
+    sh[:, 0, 1], sh[:, 1, 1] = -np.sin(shear), np.cos(shear)
+    zoom = eye()
+    zoom[:, 0, 0], zoom[:, 1, 1] = zx, zy
     m = rot @ shift @ sh @ zoom
     if keras_quirks:
         ox, oy = height / 2 - 0.5, width / 2 - 0.5  # the non-square pivot quirk
@@ -550,6 +674,37 @@ def _draw_shift(value, dim: int):
     return t
 
 
+def _uniform_shift(value) -> bool:
+    """Whether a shift range is drawn with ``np.random.uniform`` (see :func:`_draw_shift`)."""
+    return not value or isinstance(value, numbers.Integral) and value <= 0 or isinstance(value, float | np.floating)
+
+
+def _stack_params(params: Sequence[dict]) -> dict[str, Any]:
+    """Per-image parameter dicts as the arrays of :meth:`ImageDataGenerator.draw_batch`."""
+    n = len(params)
+
+    def column(key, default):
+        return np.array([p.get(key, default) for p in params], dtype=np.float64).reshape(n)
+
+    out = {key: column(key, default) for key, default in _GEOMETRY_DEFAULTS}
+    for key in ("flip_horizontal", "flip_vertical"):
+        out[key] = np.array([bool(p.get(key, False)) for p in params], dtype=bool).reshape(n)
+    for key in ("channel_shift_intensity", "brightness"):
+        values = [p.get(key) for p in params]
+        out[key] = None if all(v is None for v in values) else values
+    return out
+
+
+def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays are the same memory with the same layout (assigning one to the other is a no-op)."""
+    return (
+        a.dtype == b.dtype
+        and a.shape == b.shape
+        and a.strides == b.strides
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    )
+
+
 def _check_zoom_range(value):
     message = (
         f"`zoom_range` should be a float or a tuple or list of two floats (e.g. 0.2 or [0.8, 1.2]). Received: {value!r}"
@@ -766,8 +921,38 @@ class ImageDataGenerator:
         save_format="png",
         ignore_class_split=False,
         subset=None,
+        *,
+        masks=None,
+        mask_fill=None,
     ):
-        """Batches of augmented data from arrays: a :class:`NumpyArrayIterator` (Keras's ``flow``)."""
+        """Batches of augmented data from arrays: a :class:`NumpyArrayIterator` (Keras's ``flow``).
+
+        Beyond Keras (opt-in; without ``masks`` the batches are Keras's): ``masks``
+        are label maps paired with ``x`` -- ``(N, H, W)`` or ``(N, H, W, K)``
+        (``(N, K, H, W)`` for channels-first), integer or float -- warped with the SAME
+        matrix as their image at order 0 (nearest neighbour: labels are never blended),
+        untouched by colour steps and ``standardize``, dtype kept. Batches are then
+        ``(x, masks)``, or ``(x, (y, masks))`` when ``y`` is given, plus
+        ``sample_weight`` as a third element if given, so ``model.fit`` trains a
+        segmentation model directly. This replaces the two-generators-with-one-seed
+        trick.
+
+        Args:
+            masks: optional paired label maps (see above).
+            mask_fill: None (default): masks use the generator's ``fill_mode`` and
+                ``cval``. A number: mask pixels whose source lies outside the image get
+                this value (e.g. an ignore index such as 255); it must fit the masks'
+                dtype.
+
+        Examples:
+            >>> import numpy as np
+            >>> from jaxaug.preprocessing.image import ImageDataGenerator
+            >>> x = np.zeros((4, 8, 8, 3), "float32"); masks = np.zeros((4, 8, 8), "uint8")
+            >>> it = ImageDataGenerator(rotation_range=30).flow(x, masks=masks, mask_fill=255, batch_size=2)
+            >>> images, labels = it[0]
+            >>> images.shape, labels.shape, labels.dtype
+            ((2, 8, 8, 3), (2, 8, 8), dtype('uint8'))
+        """
         from jaxaug._src.iterators import NumpyArrayIterator
 
         return NumpyArrayIterator(
@@ -785,6 +970,8 @@ class ImageDataGenerator:
             ignore_class_split=ignore_class_split,
             subset=subset,
             dtype=self.dtype,
+            masks=masks,
+            mask_fill=mask_fill,
         )
 
     def flow_from_directory(
@@ -806,12 +993,19 @@ class ImageDataGenerator:
         keep_aspect_ratio=False,
         *,
         on_error="raise",
+        mask_directory=None,
+        mask_color_mode="grayscale",
+        mask_fill=None,
     ):
         """Batches from a directory with one subdirectory per class (Keras's ``flow_from_directory``).
 
         Beyond Keras: ``on_error="skip"`` drops files that fail to decode at batch
         time (the batch is then shorter; labels stay aligned; see
-        ``DirectoryIterator.skipped_files``).
+        ``DirectoryIterator.skipped_files``). ``mask_directory`` pairs every image
+        with the mask file of the same relative path and stem there (e.g.
+        ``masks/cats/1.png`` for ``images/cats/1.jpg``), warped like its image at order
+        0 and yielded as ``(x, masks)`` (``class_mode=None``) or ``(x, (y, masks))``;
+        see :class:`DirectoryIterator`.
         """
         from jaxaug._src.iterators import DirectoryIterator
 
@@ -835,6 +1029,9 @@ class ImageDataGenerator:
             keep_aspect_ratio=keep_aspect_ratio,
             dtype=self.dtype,
             on_error=on_error,
+            mask_directory=mask_directory,
+            mask_color_mode=mask_color_mode,
+            mask_fill=mask_fill,
         )
 
     def flow_from_dataframe(
@@ -1009,6 +1206,149 @@ class ImageDataGenerator:
     def _from_hwc(self, x):
         return np.moveaxis(x, -1, -3) if self.data_format == "channels_first" else x
 
+    def draw_batch(self, n: int, img_shape) -> dict[str, Any]:
+        """Draws ``n`` images' parameters at once, exactly as ``n`` :meth:`get_random_transform` calls.
+
+        The global numpy RNG is consumed exactly as Keras's per-image calls consume it,
+        and the values are bit-identical: ``np.random.uniform(low, high)`` is ``low +
+        (high - low) * random_sample()`` in float64 with one double per draw, so one
+        ``random_sample(n * k)`` call reproduces the interleaved stream. Shift ranges
+        drawn with ``np.random.choice`` (int or list ranges) and subclasses that
+        override :meth:`get_random_transform` fall back to one call per image.
+
+        Args:
+            n: number of images.
+            img_shape: the shape of one image, in this generator's data format.
+
+        Returns:
+            A dict with the keys of :meth:`get_random_transform`: ``(n,)`` float64 arrays
+            for the geometry, ``(n,)`` bool arrays for the flips, and for
+            ``channel_shift_intensity`` / ``brightness`` either None (not drawn) or a
+            length-``n`` sequence.
+        """
+        n = validation.check_int("n", n, minimum=0)
+        if type(self).get_random_transform is not ImageDataGenerator.get_random_transform or not (
+            _uniform_shift(self.height_shift_range) and _uniform_shift(self.width_shift_range)
+        ):
+            return _stack_params([self.get_random_transform(img_shape) for _ in range(n)])
+        row_axis, col_axis = self.row_axis - 1, self.col_axis - 1
+        # (key, low, high) of each draw of ONE image, in get_random_transform's order.
+        draws = []
+        if self.rotation_range:
+            draws.append(("theta", -self.rotation_range, self.rotation_range))
+        if self.height_shift_range:
+            draws.append(("tx", -self.height_shift_range, self.height_shift_range))
+        if self.width_shift_range:
+            draws.append(("ty", -self.width_shift_range, self.width_shift_range))
+        if self.shear_range:
+            draws.append(("shear", -self.shear_range, self.shear_range))
+        if not (self.zoom_range[0] == 1 and self.zoom_range[1] == 1):
+            draws += [("zx", *self.zoom_range), ("zy", *self.zoom_range)]
+        draws += [("flip_horizontal", 0.0, 1.0), ("flip_vertical", 0.0, 1.0)]  # always drawn, as in Keras
+        if self.channel_shift_range != 0:
+            draws.append(("channel_shift_intensity", -self.channel_shift_range, self.channel_shift_range))
+        if self.brightness_range is not None:
+            draws.append(("brightness", *self.brightness_range))
+        u = np.random.random_sample(n * len(draws)).reshape(n, len(draws))
+        drawn = {}
+        for k, (key, low, high) in enumerate(draws):
+            low, high = float(low), float(high)
+            drawn[key] = low + (high - low) * u[:, k]
+        zeros = np.zeros(n)
+        params = {
+            "theta": drawn.get("theta", zeros),
+            "tx": drawn.get("tx", zeros),
+            "ty": drawn.get("ty", zeros),
+            "shear": drawn.get("shear", zeros),
+            "zx": drawn.get("zx", zeros + 1),
+            "zy": drawn.get("zy", zeros + 1),
+            "flip_horizontal": (drawn["flip_horizontal"] < 0.5) & self.horizontal_flip,
+            "flip_vertical": (drawn["flip_vertical"] < 0.5) & self.vertical_flip,
+            "channel_shift_intensity": drawn.get("channel_shift_intensity"),
+            "brightness": drawn.get("brightness"),
+        }
+        if "tx" in drawn and np.max(self.height_shift_range) < 1:
+            params["tx"] = params["tx"] * img_shape[row_axis]
+        if "ty" in drawn and np.max(self.width_shift_range) < 1:
+            params["ty"] = params["ty"] * img_shape[col_axis]
+        return params
+
+    def _geometry(self, batch, p, *, dtype, pad_to=0, masks=None, mask_fill=None):
+        """The geometric part of a batch: ONE jitted warp for all images (and masks).
+
+        Returns:
+            ``(x, affine, masks)``: ``x`` is the warped batch in ``dtype`` when any image
+            has a non-identity affine part (``affine.any()``), else ``batch`` itself;
+            rows of non-affine images are NOT final (see :meth:`_finish_image`).
+        """
+        row_axis, col_axis = self.row_axis - 1, self.col_axis - 1
+        height, width = batch.shape[1 + row_axis], batch.shape[1 + col_axis]
+        affine = ~(
+            (p["theta"] == 0) & (p["tx"] == 0) & (p["ty"] == 0) & (p["shear"] == 0) & (p["zx"] == 1) & (p["zy"] == 1)
+        )
+        mats = None
+        if affine.any() or masks is not None:
+            # Flips are folded into the matrix (Keras flips after the affine step; an exact
+            # permutation of the output, so the order does not matter for the pixels).
+            mats = keras_matrices(
+                p["theta"],
+                p["tx"],
+                p["ty"],
+                p["shear"],
+                p["zx"],
+                p["zy"],
+                height,
+                width,
+                keras_quirks=self.keras_quirks,
+                flip_horizontal=p["flip_horizontal"],
+                flip_vertical=p["flip_vertical"],
+            )
+        x = batch
+        if affine.any():
+            x = warp_batch(
+                batch,
+                mats,
+                order=self.interpolation_order,
+                mode=self.fill_mode,
+                cval=self.cval,
+                pad_to=pad_to,
+                dtype=dtype,
+                channels_first=self.data_format == "channels_first",
+            )
+        if masks is not None:
+            mode, cval = (self.fill_mode, self.cval) if mask_fill is None else ("constant", mask_fill)
+            m = masks[..., None] if masks.ndim == 3 else masks
+            m = warp_batch(
+                m,
+                mats,
+                order=0,
+                mode=mode,
+                cval=cval,
+                pad_to=pad_to,
+                channels_first=self.data_format == "channels_first" and masks.ndim == 4,
+            )
+            masks = m[..., 0] if masks.ndim == 3 else m
+        return x, affine, masks
+
+    def _finish_image(self, i, x, batch, p, affine, dtype):
+        """Image ``i`` after :meth:`_geometry`: channel shift, flips, brightness, in Keras's order."""
+        if affine[i]:
+            xi = x[i]  # warped, flips included
+        else:
+            xi = batch[i].astype(dtype, copy=False)  # Keras skips the affine step: x itself
+        cs = p["channel_shift_intensity"]
+        if cs is not None and cs[i] is not None:
+            xi = _channel_shift(xi, cs[i])
+        if not affine[i]:
+            if p["flip_horizontal"][i]:
+                xi = np.flip(xi, self.col_axis - 1)
+            if p["flip_vertical"][i]:
+                xi = np.flip(xi, self.row_axis - 1)
+        br = p["brightness"]
+        if br is not None and br[i] is not None:
+            xi = self._from_hwc(_brightness_hwc(self._to_hwc(xi), br[i], False, snap=bool(affine[i])))
+        return xi
+
     def transform_batch(self, images, params: Sequence[dict], *, pad_to: int = 0) -> list[np.ndarray]:
         """Applies per-image parameter dicts to a batch: one JAX resample, then colour.
 
@@ -1023,41 +1363,57 @@ class ImageDataGenerator:
             rounding of the resample).
         """
         images = np.asarray(images)
-        hwc = self._to_hwc(images)
-        n, height, width = hwc.shape[0], hwc.shape[1], hwc.shape[2]
-        affine = np.array([not _is_identity_affine(p) for p in params], bool)
-        outs: list[np.ndarray] = [None] * n  # type: ignore[list-item]
-        if affine.any():
-            mats = keras_matrices(
-                [p.get("theta", 0) for p in params],
-                [p.get("tx", 0) for p in params],
-                [p.get("ty", 0) for p in params],
-                [p.get("shear", 0) for p in params],
-                [p.get("zx", 1) for p in params],
-                [p.get("zy", 1) for p in params],
-                height,
-                width,
-                keras_quirks=self.keras_quirks,
-                flip_horizontal=[bool(p.get("flip_horizontal", False)) for p in params],
-                flip_vertical=[bool(p.get("flip_vertical", False)) for p in params],
-            )
-            mats[~affine] = np.eye(3)
-            warped = warp_batch(
-                hwc, mats, order=self.interpolation_order, mode=self.fill_mode, cval=self.cval, pad_to=pad_to
-            )
-        for i, p in enumerate(params):
-            x = warped[i] if affine[i] else hwc[i]
-            if p.get("channel_shift_intensity") is not None:
-                x = _channel_shift(x, p["channel_shift_intensity"])
-            if not affine[i]:
-                if p.get("flip_horizontal", False):
-                    x = x[:, ::-1]
-                if p.get("flip_vertical", False):
-                    x = x[::-1]
-            if p.get("brightness") is not None:
-                x = _brightness_hwc(x, p["brightness"], False, snap=bool(affine[i]))
-            outs[i] = self._from_hwc(x)
-        return outs
+        p = _stack_params(params)
+        x, affine, _ = self._geometry(images, p, dtype=images.dtype, pad_to=pad_to)
+        return [self._finish_image(i, x, images, p, affine, images.dtype) for i in range(len(images))]
+
+    def augment_batch(self, batch, *, dtype=None, work_dtype=None, pad_to=0, masks=None, mask_fill=None):
+        """Random transform + :meth:`standardize` of a whole batch, as Keras's iterators do per image.
+
+        Draws every image's parameters (:meth:`draw_batch`, Keras's order), warps the
+        batch in one jitted call, then runs channel shift, brightness and
+        :meth:`standardize` image by image only where they are switched on; with none
+        of them the warped batch is returned as is (no per-image Python at all).
+
+        Args:
+            batch: ``(B, ...)`` numpy batch in this generator's data format, or
+                :class:`Rows` of a dataset (its rows are gathered inside the warp).
+            dtype: dtype of the result (default: ``work_dtype``).
+            work_dtype: the dtype the images have in Keras before the transform (default
+                ``batch.dtype``). A decoded ``uint8`` batch with ``work_dtype="float32"``
+                gives exactly what the ``float32`` batch would give; it is converted on
+                the device, after the transfer.
+            pad_to: fixed batch size for the jitted call (no retrace on short batches).
+            masks: optional ``(B, H, W)`` or ``(B, H, W, K)`` (``(B, K, H, W)`` for
+                channels-first) label maps, warped with the same matrices at order 0;
+                no colour step or standardize touches them; their dtype is kept.
+            mask_fill: None: masks use the generator's ``fill_mode`` and ``cval``; a
+                number: mask pixels whose source lies outside the image get this value
+                (scipy ``constant`` semantics).
+
+        Returns:
+            ``(images, masks)``: a new ``dtype`` array shaped like ``batch``, and the
+            warped masks (None without masks).
+        """
+        if not isinstance(batch, Rows):
+            batch = np.asarray(batch)
+        work = np.dtype(batch.dtype if work_dtype is None else work_dtype)
+        out_dtype = np.dtype(work if dtype is None else dtype)
+        p = self.draw_batch(len(batch), batch.shape[1:])
+        x, affine, masks = self._geometry(batch, p, dtype=work, pad_to=pad_to, masks=masks, mask_fill=mask_fill)
+        noop = self._standardize_is_noop()
+        colour = p["channel_shift_intensity"] is not None or p["brightness"] is not None
+        warped = x is not batch
+        if warped and work == out_dtype and noop and not colour and affine.all():
+            return x, masks
+        out = x if (warped and work == out_dtype) else np.empty(batch.shape, out_dtype)
+        for i in range(len(batch)):
+            xi = self._finish_image(i, x, batch, p, affine, work)
+            if not noop:
+                xi = self.standardize(xi)
+            if not (out is x and _same_view(xi, out[i])):
+                out[i] = xi
+        return out, masks
 
     def apply_transform(self, x, transform_parameters):
         """Applies a parameter dict to one image (Keras's ``apply_transform``).
@@ -1114,11 +1470,12 @@ class ImageDataGenerator:
             x *= self.rescale
         if augment:
             ax = np.zeros((rounds * x.shape[0],) + x.shape[1:], dtype=self.dtype)
+            n = x.shape[0]
             for r in range(rounds):
-                params = [self.get_random_transform(x.shape[1:]) for _ in range(x.shape[0])]
-                ax[r * x.shape[0] : (r + 1) * x.shape[0]] = np.stack(
-                    [np.asarray(o) for o in self.transform_batch(x, params)]
-                )
+                p = self.draw_batch(n, x.shape[1:])
+                warped, affine, _ = self._geometry(x, p, dtype=x.dtype)
+                for i in range(n):
+                    ax[r * n + i] = self._finish_image(i, warped, x, p, affine, x.dtype)
             x = ax
         if self.featurewise_center:
             self.mean = np.mean(x, axis=(0, self.row_axis, self.col_axis))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
@@ -133,7 +135,7 @@ def augment(
     if ids.shape != images.shape[:1]:
         raise ValueError(f"`example_ids` must have shape ({images.shape[0]},), got {ids.shape}.")
     keys = example_keys(key, ids)
-    out = jax.vmap(_augment_float, in_axes=(0, 0, None))(keys, images, config)
+    out = jax.vmap(functools.partial(_augment_float, config=config))(keys, images)
     return resample.cast_like(out, images.dtype)
 
 

@@ -26,8 +26,8 @@ def data_sharding(mesh: Mesh | None = None, axis_name: str = "data") -> NamedSha
     Examples:
         >>> import jaxaug
         >>> sharding = jaxaug.data_sharding()
-        >>> sharding.spec
-        PartitionSpec('data',)
+        >>> tuple(sharding.spec)
+        ('data',)
     """
     if mesh is None:
         mesh = jax.make_mesh((jax.device_count(),), (axis_name,))

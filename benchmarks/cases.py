@@ -413,6 +413,42 @@ def grain_dir(ctx: Context):
     return [_epoch_row("jaxaug.grain flow_from_directory", seconds, count, ctx.batch, note=f"{note}, peak {peak:,.0f}")]
 
 
+@case("grain memory over 1,000 batches", group="files")
+def grain_memory(ctx: Context):
+    """RSS of a long directory run: it must stay flat (no growth per batch or per epoch)."""
+    try:
+        import jaxaug.grain as jgrain
+    except ImportError as err:
+        raise Unavailable(str(err)) from None
+    root, count = _jpeg_dir(ctx)
+    batches, batch = (200 if ctx.quick else 1000), 8
+    loader = jgrain.flow_from_directory(
+        root,
+        seed=0,
+        augment=jaxaug.AugmentConfig(fill_mode="nearest", **ISSUE),
+        target_size=(64, 64),
+        batch_size=batch,
+        read_threads=2,
+    )
+    it = iter(loader)
+    warm = 50  # after compilation and the first pass through the decode pool
+    start = time.perf_counter()
+    for i in range(batches):
+        jax.block_until_ready(next(it))
+        if i + 1 == warm:
+            rss_warm, start = _rss_mb(), time.perf_counter()
+    seconds = time.perf_counter() - start
+    rss_end = _rss_mb()
+    it.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    epochs = batches * batch / max(count, 1)
+    note = (
+        f"{batches} batches of {batch} at 64x64 (~{epochs:.0f} epochs); RSS after {warm} batches {rss_warm:,.0f} MB, "
+        f"after {batches} {rss_end:,.0f} MB ({rss_end - rss_warm:+,.0f}), process peak {peak:,.0f}"
+    )
+    return [_epoch_row("jaxaug.grain long run (memory)", seconds, (batches - warm) * batch, batch, note=note)]
+
+
 # --- scaling ------------------------------------------------------------------------------------
 
 

@@ -239,6 +239,8 @@ def bar_chart(rows: list[dict], path: Path) -> bool:
         print("matplotlib not installed: no chart", flush=True)
         return False
     sel = [r for r in rows if r["group"] == "main"]
+    if not sel:  # e.g. `--only` a directory case: nothing to chart
+        return False
     names = [r["name"] for r in sel]
     values = [r["img_s"] for r in sel]
     colors = [

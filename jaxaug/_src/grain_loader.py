@@ -37,6 +37,7 @@ import numpy as np
 from jaxaug._src import files, validation
 from jaxaug._src.augment import augment_image, example_keys
 from jaxaug._src.sampling import AugmentConfig
+from jaxaug._src.sharding import data_sharding, make_global_batch
 
 CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
 DTYPES = ("float32", "float16", "bfloat16", "uint8")
@@ -368,8 +369,12 @@ class AugmentBatch(grain.transforms.Map):
         """``jax.random.key(seed)``, the base key (created on first use)."""
         return jax.random.key(self.seed)
 
-    def map(self, element: dict):
-        """Returns ``(images, labels)``, or just the images for ``class_mode=None``."""
+    def host_arrays(self, element: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Checks a batch dict; returns numpy ``(images, labels, ids, epochs)`` in device dtypes.
+
+        ``ids`` and ``epochs`` are uint32, ``labels`` int32 (zeros when the class mode
+        needs none). This is the host half of :meth:`map`; :meth:`device_step` is the rest.
+        """
         if not isinstance(element, dict) or "image" not in element or "index" not in element:
             raise TypeError(
                 "AugmentBatch expects a batch dict with 'image' and 'index' (and 'label', optional 'epoch'), "
@@ -385,6 +390,14 @@ class AugmentBatch(grain.transforms.Map):
         if needs_labels and "label" not in element:
             raise TypeError(f"AugmentBatch with class_mode={self.class_mode!r} needs a 'label' entry in the batch.")
         labels = np.asarray(element["label"]).astype(np.int32) if needs_labels else np.zeros(batch, np.int32)
+        return images, labels, ids, epochs
+
+    def device_step(self, images, labels, ids, epochs):
+        """The jitted device half of :meth:`map` on (possibly sharded) arrays from :meth:`host_arrays`.
+
+        Elementwise over the batch: sharded inputs give outputs with the same sharding
+        and no collectives.
+        """
         x, y = _device_step(
             self.key,
             images,
@@ -399,8 +412,36 @@ class AugmentBatch(grain.transforms.Map):
         )
         return x if self.class_mode is None else (x, y)
 
+    def map(self, element: dict):
+        """Returns ``(images, labels)``, or just the images for ``class_mode=None``."""
+        return self.device_step(*self.host_arrays(element))
+
     def __call__(self, element: dict):
         return self.map(element)
+
+
+@dataclasses.dataclass(frozen=True)
+class _FinishBatch(grain.transforms.Map):
+    """Host batch -> final batch: optional global assembly, the device step, optional ids.
+
+    With ``sharding``, this process's host arrays become global ``jax.Array``s
+    (``make_global_batch``) BEFORE the device step, which then runs sharded. With
+    ``return_ids``, the batch's global example ids are appended to the output tuple.
+    """
+
+    augment_batch: AugmentBatch
+    sharding: Any = None
+    return_ids: bool = False
+
+    def map(self, element: dict):
+        arrays = self.augment_batch.host_arrays(element)
+        if self.sharding is not None:
+            arrays = make_global_batch(arrays, self.sharding)
+        out = self.augment_batch.device_step(*arrays)
+        if not self.return_ids:
+            return out
+        ids = arrays[2] if self.sharding is not None else np.asarray(element["index"], np.int64)
+        return (*out, ids) if isinstance(out, tuple) else (out, ids)
 
 
 # ----------------------------------------------------------------------------- the one-call loader
@@ -442,6 +483,7 @@ class DirectoryLoader:
         worker_count: int,
         read_threads: int,
         shard_options,
+        return_ids: bool = False,
     ):
         self.source = source
         self.augment_batch = augment_batch
@@ -453,6 +495,7 @@ class DirectoryLoader:
         self.worker_count = worker_count
         self.read_threads = read_threads
         self.shard_options = shard_options
+        self.return_ids = return_ids
 
         count, index = shard_options.shard_count, shard_options.shard_index
         shard = grain.MapDataset.source(source)[index::count]
@@ -514,13 +557,79 @@ class DirectoryLoader:
         ``mp_prefetch`` worker processes; the device step runs after them, in this
         process. Output order and values never depend on threads or workers.
         """
+        final = _FinishBatch(self.augment_batch, return_ids=True) if self.return_ids else self.augment_batch
+        return self._pipeline(start_epoch, final)
+
+    def global_batches(self, sharding=None, *, start_epoch: int = 0) -> grain.IterDataset:
+        """Like :meth:`iter_dataset`, but every batch is a GLOBAL ``jax.Array`` batch for data parallelism.
+
+        Each process (``jax.distributed``) builds its loader with
+        ``shard_options=grain.sharding.ShardByJaxProcess(drop_remainder=True)`` and
+        ``drop_remainder=True``; this process's host batch (``batch_size`` rows) is
+        assembled with ``jaxaug.make_global_batch`` into arrays of
+        ``batch_size * process_count`` rows sharded by ``sharding``, then augmented
+        sharded, with no collectives. Row ``r`` of a global batch is row
+        ``r % batch_size`` of process ``r // batch_size``'s host batch; every example is
+        augmented exactly as the single-process loader augments it (same seed, epoch
+        and example id), bit for bit. Iterator state (``get_state``) is per process.
+
+        Args:
+            sharding: A ``jax.sharding.Sharding`` of the batch dimension; default
+                ``jaxaug.data_sharding()`` (all devices of all processes).
+            start_epoch: The epoch to start from.
+
+        Returns:
+            A grain ``IterDataset`` of ``(images, labels)`` global arrays (images only
+            for ``class_mode=None``; plus global ``uint32`` ids with ``return_ids``).
+
+        Raises:
+            ValueError: ``batch_size`` is not a multiple of this process's device
+                count, an epoch would end with a short batch (set
+                ``drop_remainder=True``), or shards would differ in size.
+        """
+        if sharding is None:
+            sharding = data_sharding()
+        elif not isinstance(sharding, jax.sharding.Sharding):
+            raise TypeError(
+                f"`sharding` must be a jax.sharding.Sharding (e.g. jaxaug.data_sharding()), got {sharding!r}."
+            )
+        self.check_data_parallel(len(sharding.addressable_devices))
+        return self._pipeline(start_epoch, _FinishBatch(self.augment_batch, sharding, self.return_ids))
+
+    def check_data_parallel(self, local_devices: int) -> None:
+        """Raises ``ValueError`` unless every batch splits evenly over ``local_devices``.
+
+        Data parallelism (``global_batches``, Keras ``DataParallel``) needs each
+        per-process batch to be a multiple of the local device count, no short last
+        batch, and (several processes) shards of equal size, or processes would run
+        different step counts and wait for each other forever.
+        """
+        local_devices = validation.check_int("local_devices", local_devices, minimum=1)
+        if self.batch_size % local_devices:
+            raise ValueError(
+                f"`batch_size`={self.batch_size} (per process) must be a multiple of the {local_devices} local "
+                "devices for data parallelism."
+            )
+        if self.samples % self.batch_size and not self.drop_remainder:
+            raise ValueError(
+                f"The last batch of each epoch would be short ({self.samples} examples per process, "
+                f"`batch_size`={self.batch_size}); build the loader with drop_remainder=True for data parallelism."
+            )
+        count = self.shard_options.shard_count
+        if count > 1 and len(self.source) % count and not self.shard_options.drop_remainder:
+            raise ValueError(
+                f"{len(self.source)} examples do not split evenly over {count} shards, so processes would run "
+                "different step counts; use shard_options=grain.sharding.ShardByJaxProcess(drop_remainder=True)."
+            )
+
+    def _pipeline(self, start_epoch: int, final) -> grain.IterDataset:
         start_epoch = validation.check_int("start_epoch", start_epoch, minimum=0)
         batches = self.batches[start_epoch * self.steps_per_epoch :] if start_epoch else self.batches
         threads = self.read_threads
         ds = batches.to_iter_dataset(grain.ReadOptions(num_threads=threads, prefetch_buffer_size=max(2, threads)))
         if self.worker_count > 0:
             ds = ds.mp_prefetch(grain.MultiprocessingOptions(num_workers=self.worker_count, per_worker_buffer_size=2))
-        return ds.map(self.augment_batch)
+        return ds.map(final)
 
     def __len__(self) -> int:
         return self.steps_per_epoch
@@ -558,6 +667,7 @@ def flow_from_directory(
     dtype: str = "float32",
     rescale: float | None = None,
     shard_options=None,
+    return_ids: bool = False,
 ) -> DirectoryLoader:
     """Keras ``flow_from_directory`` as a grain pipeline with augmentation on the device.
 
@@ -593,6 +703,11 @@ def flow_from_directory(
         shard_options: ``grain.sharding.ShardOptions`` (e.g. ``ShardByJaxProcess()``):
             this process reads files ``shard_index::shard_count``; ``drop_remainder``
             there gives every shard the same size.
+        return_ids: Append each batch's global example ids (int64 numpy, indices into
+            ``filenames``) to the batch tuple: ``(images, labels, ids)`` (or
+            ``(images, ids)`` for ``class_mode=None``). For exactly-once bookkeeping
+            (checkpoints, logs); not for Keras ``fit``, which would read them as
+            sample weights.
 
     Returns:
         A :class:`DirectoryLoader`.
@@ -635,6 +750,7 @@ def flow_from_directory(
         num_epochs = validation.check_int("num_epochs", num_epochs, minimum=1)
     worker_count = validation.check_int("worker_count", worker_count, minimum=0)
     read_threads = validation.check_int("read_threads", read_threads, minimum=0)
+    return_ids = validation.check_bool("return_ids", return_ids)
     if shard_options is None:
         shard_options = grain.sharding.NoSharding()
     elif not isinstance(shard_options, grain.sharding.ShardOptions):
@@ -665,4 +781,5 @@ def flow_from_directory(
         worker_count=worker_count,
         read_threads=read_threads,
         shard_options=shard_options,
+        return_ids=return_ids,
     )

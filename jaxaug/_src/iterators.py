@@ -78,6 +78,10 @@ def _check_save_args(save_to_dir, save_prefix, save_format):
         raise ValueError(f"`save_prefix` must be a file-name prefix without path separators, got {save_prefix!r}.")
     if not isinstance(save_format, str) or not save_format:
         raise TypeError(f"`save_format` must be a file extension such as 'png', got {save_format!r}.")
+    if not save_format.isalnum():
+        raise ValueError(
+            f"`save_format` must be a plain file extension such as 'png' (letters/digits only), got {save_format!r}."
+        )
 
 
 def _check_masks(masks, x, data_format):

@@ -69,12 +69,22 @@ def as_keras_dataset(data: Any, *, start_epoch: int = 0):
     Raises:
         RuntimeError: Keras is not on the JAX backend (says how to fix it).
         TypeError: ``data`` is none of the above.
+        ValueError: A loader built with ``return_ids=True``, or, under
+            ``keras.distribution.DataParallel``, a loader whose per-process batches do not
+            split evenly over this process's devices (see
+            ``DirectoryLoader.check_data_parallel``).
     """
     check_backend()
     import keras
 
     start_epoch = validation.check_int("start_epoch", start_epoch, minimum=0)
     if _is_loader(data):
+        if data.return_ids:
+            raise ValueError(
+                "This loader was built with return_ids=True: Keras would read the ids as sample weights. "
+                "Build the loader you pass to Keras without return_ids."
+            )
+        _check_data_parallel(data)
         return data.iter_dataset(start_epoch) if start_epoch else data.dataset
     if start_epoch:
         raise ValueError(f"`start_epoch` applies to a jaxaug.grain loader only, got {type(data).__name__}.")
@@ -84,6 +94,23 @@ def as_keras_dataset(data: Any, *, start_epoch: int = 0):
         "`data` must be a jaxaug.grain loader (jaxaug.grain.flow_from_directory), a keras.utils.PyDataset "
         f"(e.g. a jaxaug.preprocessing.image iterator) or a grain MapDataset/IterDataset, got {type(data).__name__}."
     )
+
+
+def _check_data_parallel(loader: Any) -> None:
+    """Under ``keras.distribution.DataParallel``, checks that the loader's batches split over local devices.
+
+    Keras shards each per-process batch over this process's devices of the distribution's
+    mesh and fails deep inside ``fit`` (or waits forever on other processes) otherwise.
+    """
+    import jax
+    import keras
+
+    distribution = keras.distribution.distribution()
+    if not isinstance(distribution, keras.distribution.DataParallel):
+        return
+    # A DataParallel mesh is 1-D over the devices of all processes, the same number per process.
+    local_devices = max(1, distribution.device_mesh.devices.size // jax.process_count())
+    loader.check_data_parallel(local_devices)
 
 
 def _steps(data: Any) -> int | None:

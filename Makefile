@@ -27,7 +27,7 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 
 test: lint
-	KERAS_BACKEND=jax $(PY) -m pytest -q
+	KERAS_BACKEND=jax $(PY) -m pytest -q -n auto
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"

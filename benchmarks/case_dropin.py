@@ -169,18 +169,7 @@ def _bare_warp(batch: np.ndarray):
     gen = legacy.ImageDataGenerator(**CONFIG)
     p = gen.draw_batch(len(batch), batch.shape[1:])
     height, width = batch.shape[1:3]
-    mats = legacy.keras_matrices(
-        p["theta"],
-        p["tx"],
-        p["ty"],
-        p["shear"],
-        p["zx"],
-        p["zy"],
-        height,
-        width,
-        flip_horizontal=p["flip_horizontal"],
-        flip_vertical=p["flip_vertical"],
-    ).astype(np.float32)
+    mats = gen.batch_matrices(p, height, width).astype(np.float32)
     images, mats = jax.device_put(batch), jax.device_put(mats)
 
     def call(i):

@@ -1290,19 +1290,7 @@ class ImageDataGenerator:
         if affine.any() or masks is not None:
             # Flips are folded into the matrix (Keras flips after the affine step; an exact
             # permutation of the output, so the order does not matter for the pixels).
-            mats = keras_matrices(
-                p["theta"],
-                p["tx"],
-                p["ty"],
-                p["shear"],
-                p["zx"],
-                p["zy"],
-                height,
-                width,
-                keras_quirks=self.keras_quirks,
-                flip_horizontal=p["flip_horizontal"],
-                flip_vertical=p["flip_vertical"],
-            )
+            mats = self.batch_matrices(p, height, width)
         x = batch
         if affine.any():
             x = warp_batch(
@@ -1366,6 +1354,22 @@ class ImageDataGenerator:
         p = _stack_params(params)
         x, affine, _ = self._geometry(images, p, dtype=images.dtype, pad_to=pad_to)
         return [self._finish_image(i, x, images, p, affine, images.dtype) for i in range(len(images))]
+
+    def batch_matrices(self, params: dict, height: int, width: int) -> np.ndarray:
+        """``(n, 3, 3)`` float64 output-to-input matrices for a :meth:`draw_batch` dict, flips folded in."""
+        return keras_matrices(
+            params["theta"],
+            params["tx"],
+            params["ty"],
+            params["shear"],
+            params["zx"],
+            params["zy"],
+            height,
+            width,
+            keras_quirks=self.keras_quirks,
+            flip_horizontal=params["flip_horizontal"],
+            flip_vertical=params["flip_vertical"],
+        )
 
     def augment_batch(self, batch, *, dtype=None, work_dtype=None, pad_to=0, masks=None, mask_fill=None):
         """Random transform + :meth:`standardize` of a whole batch, as Keras's iterators do per image.

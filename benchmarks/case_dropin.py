@@ -164,17 +164,18 @@ def _bare_warp(batch: np.ndarray):
     Same matrices as a drop-in batch (Keras's draws for this config), no host work,
     no transfers: what ``flow`` would reach if everything around the resample were free.
     """
-    from jaxaug._src import legacy
+    from jaxaug._src import engine, legacy
 
     gen = legacy.ImageDataGenerator(**CONFIG)
     p = gen.draw_batch(len(batch), batch.shape[1:])
-    height, width = batch.shape[1:3]
-    mats = gen.batch_matrices(p, height, width).astype(np.float32)
-    images, mats = jax.device_put(batch), jax.device_put(mats)
+    height, width, channels = batch.shape[1:]
+    params, pivot = legacy.keras_params(p, height, width, channels)
+    plan = engine.Plan("affine", gen.interpolation_order, gen.fill_mode)
+    images, params = jax.device_put(batch), jax.device_put(params)
+    warp = jax.jit(lambda x, q: engine.apply(x, q, plan, 0.0, pivot=pivot).images)
 
     def call(i):
-        out = legacy._warp_batch(images, mats, np.float32(0.0), order=1, mode=CONFIG["fill_mode"], dtype="float32")
-        jax.block_until_ready(out)
+        jax.block_until_ready(warp(images, params))
 
     call(0)
     return call

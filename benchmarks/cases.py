@@ -1,8 +1,11 @@
 """The benchmark cases: each is one small function registered with ``@case``.
 
 The common workload (the issue's): a batch of 32 x 224x224x3, random rotation 20 deg,
-width/height shift 0.1, shear 0.2 rad, zoom 0.2, horizontal flip, bilinear, 'nearest'.
-Peers that are not installed raise ``Unavailable`` and are reported as such.
+width/height shift 0.1, shear 0.2 rad, zoom 0.2, horizontal flip. ``jaxaug.augment`` runs
+it in every (dtype, fill mode, order) of :data:`VARIANTS`; the naive JAX baseline and
+albumentations run the same variants, so each ratio compares the same work (see
+``harness.RATIOS``). Peers that are not installed raise ``Unavailable`` and are reported
+as such.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxaug
-from benchmarks.harness import Context, Unavailable, case, row, time_calls, time_jit
+from benchmarks.harness import SHORT, Context, Unavailable, case, row, time_calls, time_jit
 
 ROTATION, SHIFT, ZOOM = 20.0, 0.1, 0.2
 SHEAR_DEG = math.degrees(0.2)  # Keras's shear_range is in degrees
@@ -33,7 +36,24 @@ ISSUE = dict(
     horizontal_flip=True,
 )
 FULL = dict(ISSUE, channel_shift_range=20.0, brightness_range=(0.8, 1.2))
-SHORT = {"float32": "f32", "uint8": "u8"}
+AFFINE = "affine"  # the ``op`` of rows doing one affine resample per image
+
+# Every (dtype, fill mode, order) the augment targets are judged on; quick runs keep them all (the
+# targets summary needs every one) and save time on repetitions instead.
+VARIANTS = tuple((d, m, o) for d in ("float32", "uint8") for m in ("nearest", "constant", "reflect") for o in (1, 0))
+
+# jaxaug fill mode (scipy's names) -> the closest jax.scipy.ndimage.map_coordinates mode, and why.
+# JAX's 'constant' and 'wrap' are scipy's 'grid-constant' and 'grid-wrap'.
+NAIVE_MODES = {
+    "nearest": ("nearest", "same mode"),
+    "reflect": ("reflect", "same mode"),
+    "mirror": ("mirror", "same mode"),
+    "grid-mirror": ("reflect", "scipy 'grid-mirror' = 'reflect'"),
+    "grid-constant": ("constant", "jax 'constant' = scipy 'grid-constant'"),
+    "grid-wrap": ("wrap", "jax 'wrap' = scipy 'grid-wrap'"),
+    "constant": ("constant", "jax 'constant' (scipy 'grid-constant'; differs within 1 px of the border)"),
+    "wrap": ("wrap", "jax 'wrap' (scipy 'grid-wrap'; differs within 1 px of the border)"),
+}
 
 
 def _require(module: str):
@@ -48,6 +68,10 @@ def _plus_one(x):
     return x + np.ones((), x.dtype)
 
 
+def _variant_name(prefix: str, dtype: str, mode: str, order: int) -> str:
+    return f"{prefix} {SHORT[dtype]} {mode} order {order}"
+
+
 # --- floors -------------------------------------------------------------------------------------
 
 
@@ -58,33 +82,29 @@ def floors(ctx: Context):
         x = ctx.images(dtype)
         # Long warm-up: the first calls of a fresh process pay page faults on new buffers, which is not
         # the memory-bound cost we compare against (the scaling sweep measures its floors later in the run).
-        seconds, compile_s = time_jit(_plus_one, x, reps=ctx.reps(30), warmup=20)
-        rows.append(
-            row(f"jitted elementwise copy (floor), {SHORT[dtype]}", seconds, x.shape[0], dtype=dtype, key="floor")
-        )
-        rows[-1]["compile_s"] = compile_s
+        seconds, compile_s = time_jit(_plus_one, x, reps=ctx.reps(30), warmup=20, min_seconds=ctx.min_seconds)
+        name = f"jitted elementwise copy (floor), {SHORT[dtype]}"
+        rows.append(row(name, seconds, x.shape[0], dtype=dtype, role="floor", compile_s=compile_s))
     return rows
 
 
 # --- jaxaug -------------------------------------------------------------------------------------
 
 
-def _augment(ctx: Context, config: jaxaug.AugmentConfig, dtype: str, name: str, note: str = "", reps: int = 15):
+def _augment(ctx: Context, config: jaxaug.AugmentConfig, dtype: str, name: str, reps: int = 15, **kw):
     x = ctx.images(dtype)
     fn = functools.partial(jaxaug.augment, config=config)
-    seconds, compile_s = time_jit(fn, jax.random.key(0), x, reps=ctx.reps(reps))
-    return row(name, seconds, x.shape[0], dtype=dtype, compile_s=compile_s, note=note, key="jaxaug")
+    seconds, compile_s = time_jit(fn, jax.random.key(0), x, reps=ctx.reps(reps), min_seconds=ctx.min_seconds)
+    return row(name, seconds, x.shape[0], dtype=dtype, compile_s=compile_s, **kw)
 
 
 @case("jaxaug.augment")
 def jaxaug_augment(ctx: Context):
-    variants = [(d, m, o) for d in ("float32", "uint8") for m in ("nearest", "constant", "reflect") for o in (1, 0)]
-    if ctx.quick:  # compilation dominates a quick run: every mode in float32, both orders of 'nearest'
-        variants = [v for v in variants if (v[0] == "float32" and v[2] == 1) or v[1] == "nearest"]
     rows = []
-    for dtype, mode, order in variants:
+    for dtype, mode, order in VARIANTS:
         config = jaxaug.AugmentConfig(fill_mode=mode, interpolation_order=order, **ISSUE)
-        rows.append(_augment(ctx, config, dtype, f"jaxaug.augment {SHORT[dtype]} {mode} order {order}"))
+        name = _variant_name("jaxaug.augment", dtype, mode, order)
+        rows.append(_augment(ctx, config, dtype, name, role="augment", op=AFFINE, mode=mode, order=order))
     return rows
 
 
@@ -96,6 +116,10 @@ def jaxaug_extra(ctx: Context):
             jaxaug.AugmentConfig(**FULL),
             "float32",
             "jaxaug.augment f32 + channel shift + brightness",
+            role="jaxaug",
+            op=AFFINE,
+            mode="nearest",
+            order=1,
             note="issue config + channel_shift_range=20, brightness (0.8, 1.2)",
         ),
         _augment(
@@ -103,6 +127,7 @@ def jaxaug_extra(ctx: Context):
             jaxaug.AugmentConfig(horizontal_flip=True, vertical_flip=True),
             "uint8",
             "jaxaug.augment u8 flips only (gather-free path)",
+            role="jaxaug",
             note="horizontal + vertical flip, no resample",
         ),
     ]
@@ -111,28 +136,56 @@ def jaxaug_extra(ctx: Context):
 # --- JAX baselines and peers --------------------------------------------------------------------
 
 
-@case("naive map_coordinates")
-def naive_map_coordinates(ctx: Context):
-    """vmap over images of jax.scipy.ndimage.map_coordinates per channel, same random matrices."""
+def naive_augment(key, images, *, config: jaxaug.AugmentConfig, mode: str):
+    """The same augmentation as a user would write it in plain JAX.
+
+    Each image's matrix is ``jaxaug.augment``'s own (same per-example keys, same draws);
+    the resample is ``jax.scipy.ndimage.map_coordinates`` with the config's order and cval,
+    vmapped over channels and over the batch, on the images' own dtype.
+    """
     from jax.scipy import ndimage
 
-    config = jaxaug.AugmentConfig(**ISSUE)
-    x = ctx.images("float32")
-    h, w = x.shape[1:3]
+    h, w = images.shape[1:3]
+    keys = jaxaug.example_keys(key, jnp.arange(images.shape[0], dtype=jnp.uint32))
+    r, c = jnp.meshgrid(jnp.arange(h, dtype=jnp.float32), jnp.arange(w, dtype=jnp.float32), indexing="ij")
 
-    def one(key, image):
-        m = jaxaug.random_affine_matrix(key, image.shape, config)
-        r = jnp.arange(h, dtype=jnp.float32)[:, None]
-        c = jnp.arange(w, dtype=jnp.float32)[None, :]
-        rows_, cols = m[0, 0] * r + m[0, 1] * c + m[0, 2], m[1, 0] * r + m[1, 1] * c + m[1, 2]
-        channels = [ndimage.map_coordinates(image[..., k], [rows_, cols], order=1, mode="nearest") for k in range(3)]
-        return jnp.stack(channels, axis=-1)
+    def one(k, image):
+        m = jaxaug.random_affine_matrix(k, image.shape, config)
+        coords = [m[0, 0] * r + m[0, 1] * c + m[0, 2], m[1, 0] * r + m[1, 1] * c + m[1, 2]]
 
-    def batch(key, images):
-        return jax.vmap(one)(jax.random.split(key, images.shape[0]), images)
+        def channel(plane):
+            return ndimage.map_coordinates(plane, coords, order=config.interpolation_order, mode=mode, cval=config.cval)
 
-    seconds, compile_s = time_jit(batch, jax.random.key(0), x, reps=ctx.reps(10))
-    return [row("naive vmap(map_coordinates) per channel, f32", seconds, x.shape[0], compile_s=compile_s)]
+        return jax.vmap(channel, in_axes=2, out_axes=2)(image)
+
+    return jax.vmap(one)(keys, images)
+
+
+@case("naive map_coordinates")
+def naive_map_coordinates(ctx: Context):
+    """One naive row per jaxaug.augment variant: same dtype, order, closest jax fill mode."""
+    rows = []
+    for dtype, mode, order in VARIANTS:
+        config = jaxaug.AugmentConfig(fill_mode=mode, interpolation_order=order, **ISSUE)
+        jax_mode, why = NAIVE_MODES[mode]
+        x = ctx.images(dtype)
+        fn = functools.partial(naive_augment, config=config, mode=jax_mode)
+        seconds, compile_s = time_jit(fn, jax.random.key(0), x, reps=ctx.reps(10), min_seconds=ctx.min_seconds)
+        rows.append(
+            row(
+                _variant_name("naive vmap(map_coordinates)", dtype, mode, order),
+                seconds,
+                x.shape[0],
+                dtype=dtype,
+                role="naive",
+                op=AFFINE,
+                mode=mode,
+                order=order,
+                compile_s=compile_s,
+                note=f"jit, vmap over images and channels, jaxaug's matrices; mode={jax_mode!r}: {why}",
+            )
+        )
+    return rows
 
 
 @case("dm_pix")
@@ -151,7 +204,20 @@ def dm_pix_case(ctx: Context):
         return jax.vmap(one)(jax.random.split(key, images.shape[0]), images)
 
     seconds, compile_s = time_jit(batch, jax.random.key(0), x, reps=ctx.reps(5, 2), warmup=1)
-    return [row("dm_pix.affine_transform (vmap), f32", seconds, x.shape[0], compile_s=compile_s, note="peer, batch 8")]
+    name = "dm_pix.affine_transform (vmap), f32"
+    return [
+        row(
+            name,
+            seconds,
+            x.shape[0],
+            role="peer",
+            op=AFFINE,
+            mode="nearest",
+            order=1,
+            compile_s=compile_s,
+            note="peer, batch 8",
+        )
+    ]
 
 
 @case("augmax")
@@ -163,9 +229,9 @@ def augmax_case(ctx: Context):
     def batch(key, images):
         return jax.vmap(chain)(jax.random.split(key, images.shape[0]), images)
 
-    seconds, compile_s = time_jit(batch, jax.random.key(0), x, reps=ctx.reps(10))
+    seconds, compile_s = time_jit(batch, jax.random.key(0), x, reps=ctx.reps(10), min_seconds=ctx.min_seconds)
     name = "augmax Rotate + HorizontalFlip, f32"
-    return [row(name, seconds, x.shape[0], compile_s=compile_s, note="peer, rotation + flip")]
+    return [row(name, seconds, x.shape[0], role="peer", compile_s=compile_s, note="peer, rotation + flip")]
 
 
 def _cv2():
@@ -174,27 +240,49 @@ def _cv2():
     return cv2
 
 
+# scipy fill mode -> OpenCV border (scipy 'reflect', "dcba|abcd", is OpenCV's BORDER_REFLECT); order -> interpolation.
+CV2_BORDERS = {"nearest": "BORDER_REPLICATE", "constant": "BORDER_CONSTANT", "reflect": "BORDER_REFLECT"}
+CV2_INTERPOLATIONS = {0: "INTER_NEAREST", 1: "INTER_LINEAR"}
+
+
 @case("albumentations")
 def albumentations_case(ctx: Context):
+    """albumentations on uint8 (its native dtype), one row per fill mode and order of VARIANTS."""
     alb = _require("albumentations")
     cv2 = _cv2()
-    pipeline = alb.Compose(
-        [
-            alb.Affine(
-                rotate=(-ROTATION, ROTATION),
-                translate_percent=(-SHIFT, SHIFT),
-                shear=(-SHEAR_DEG, SHEAR_DEG),
-                scale=(1 - ZOOM, 1 + ZOOM),
-                interpolation=cv2.INTER_LINEAR,
-                border_mode=cv2.BORDER_REPLICATE,
-                p=1.0,
-            ),
-            alb.HorizontalFlip(p=0.5),
-        ]
-    )
     x = ctx.images("uint8")
-    seconds, first = time_calls(lambda: [pipeline(image=im)["image"] for im in x], ctx.reps(10))
-    return [row("albumentations Affine + HorizontalFlip, u8", seconds, x.shape[0], dtype="uint8", note="peer, OpenCV")]
+    rows = []
+    for mode, order in dict.fromkeys((m, o) for _, m, o in VARIANTS):
+        interpolation, border = CV2_INTERPOLATIONS[order], CV2_BORDERS[mode]
+        pipeline = alb.Compose(
+            [
+                alb.Affine(
+                    rotate=(-ROTATION, ROTATION),
+                    translate_percent=(-SHIFT, SHIFT),
+                    shear=(-SHEAR_DEG, SHEAR_DEG),
+                    scale=(1 - ZOOM, 1 + ZOOM),
+                    interpolation=getattr(cv2, interpolation),
+                    border_mode=getattr(cv2, border),
+                    p=1.0,
+                ),
+                alb.HorizontalFlip(p=0.5),
+            ]
+        )
+        seconds, _ = time_calls(lambda p=pipeline: [p(image=im)["image"] for im in x], ctx.reps(10))
+        rows.append(
+            row(
+                _variant_name("albumentations Affine + HorizontalFlip,", "uint8", mode, order),
+                seconds,
+                x.shape[0],
+                dtype="uint8",
+                role="albumentations",
+                op=AFFINE,
+                mode=mode,
+                order=order,
+                note=f"peer, OpenCV {interpolation}, {border}",
+            )
+        )
+    return rows
 
 
 @case("opencv")
@@ -210,7 +298,8 @@ def opencv_case(ctx: Context):
         return cv2.warpAffine(im, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
     seconds, _ = time_calls(lambda: [one(im) for im in x], ctx.reps(10))
-    return [row("OpenCV warpAffine per image, u8", seconds, x.shape[0], dtype="uint8", note="peer")]
+    name = "OpenCV warpAffine per image, u8"
+    return [row(name, seconds, x.shape[0], dtype="uint8", role="peer", op=AFFINE, mode="nearest", order=1, note="peer")]
 
 
 # --- Keras --------------------------------------------------------------------------------------
@@ -229,42 +318,45 @@ def keras_legacy_flow(ctx: Context):
     x = ctx.images("float32")
     it = _legacy_generator().flow(x, batch_size=x.shape[0], shuffle=False, seed=0)
     seconds, _ = time_calls(lambda: next(it), ctx.reps(5, 2), desc="keras legacy flow", progress=True)
-    return [row("Keras legacy ImageDataGenerator.flow, f32", seconds, x.shape[0], key="keras_legacy_flow")]
+    name = "Keras legacy ImageDataGenerator.flow, f32"
+    return [row(name, seconds, x.shape[0], role="keras_legacy", op=AFFINE, mode="nearest", order=1, note="numpy")]
 
 
-@case("keras 3 layers")
+@case("keras 3 layers vs RandomAffine")
 def keras3_layers(ctx: Context):
+    """Keras 3's chained random layers, eager AND jitted; jaxaug's RandomAffine likewise (case_keras_layer)."""
     keras = _require("keras")
     if keras.backend.backend() != "jax":
         raise Unavailable(f"KERAS_BACKEND is {keras.backend.backend()!r}, not 'jax'")
-    layers = [
-        keras.layers.RandomRotation(ROTATION / 360.0, fill_mode="nearest", seed=0),
-        keras.layers.RandomTranslation(SHIFT, SHIFT, fill_mode="nearest", seed=1),
-        keras.layers.RandomZoom(ZOOM, ZOOM, fill_mode="nearest", seed=2),
-        keras.layers.RandomFlip("horizontal", seed=3),
-    ]
-    x = jnp.asarray(ctx.images("float32"))
-
-    def step():
-        y = x
-        for layer in layers:
-            y = layer(y, training=True)
-        return y
-
-    seconds, _ = time_calls(step, ctx.reps(3, 2), desc="keras 3 layers", progress=True)
-    return [row("Keras 3 layers chained (eager, JAX), f32", seconds, x.shape[0], note="rotation, shift, zoom, flip")]
-
-
-@case("jaxaug RandomAffine layer vs Keras chain", quick=False)
-def keras_layer_case(ctx: Context):
     try:
         from benchmarks import case_keras_layer
         from jaxaug._src import keras_layers  # noqa: F401
     except ImportError as err:
         raise Unavailable(str(err)) from None
     out = []
-    for r in case_keras_layer.run(ctx.quick):
-        out.append(row(r["case"], r["ms_per_batch"] / 1e3, r["batch"], note="fill 'reflect', no shear"))
+    for r in case_keras_layer.run(ctx.quick, ctx.batch, ctx.size):
+        seconds = r["ms_per_batch"] / 1e3
+        if r["pipeline"].startswith("keras"):
+            name, role = f"Keras 3 chain (4 layers), {r['mode']}, f32", "keras3_chain"
+            note = "RandomRotation, RandomTranslation, RandomZoom, RandomFlip"
+            note += "; the faster Keras 3 form (baseline)" if r["mode"] == r["keras_baseline"] else ""
+        else:
+            name, role = f"jaxaug.keras.RandomAffine, {r['mode']}, f32", "keras_layer"
+            note = "one fused resample"
+        compile_s = r["first_call_s"] - seconds if r["mode"] == "jit" else None
+        out.append(
+            row(
+                name,
+                seconds,
+                r["batch"],
+                role=role,
+                op=AFFINE,
+                mode="reflect",
+                order=1,
+                compile_s=compile_s,
+                note=f"{note}; fill 'reflect', no shear",
+            )
+        )
     return out
 
 
@@ -276,12 +368,16 @@ def dropin_flow(ctx: Context):
         raise Unavailable(str(err)) from None
     x = ctx.images("float32")
     it = ImageDataGenerator(fill_mode="nearest", **ISSUE).flow(x, batch_size=x.shape[0], shuffle=False, seed=0)
-    seconds, first = time_calls(lambda: next(it), ctx.reps(10), warmup=2)
+    seconds, first = time_calls(lambda: next(it), ctx.reps(10), warmup=2, min_seconds=ctx.min_seconds)
     return [
         row(
             "jaxaug drop-in ImageDataGenerator.flow, f32",
             seconds,
             x.shape[0],
+            role="dropin",
+            op=AFFINE,
+            mode="nearest",
+            order=1,
             compile_s=first - seconds,
             note="numpy in, numpy out, Keras-exact",
         )
@@ -338,7 +434,7 @@ def decode_only(ctx: Context):
         return [np.stack(arrays[i : i + ctx.batch]) for i in range(0, len(arrays), ctx.batch)]
 
     seconds, _ = time_calls(epoch, ctx.reps(3, 1))
-    return [_epoch_row("decode + resize only (PIL, 2 threads)", seconds, count, ctx.batch, key="decode_only")]
+    return [_epoch_row("decode + resize only (PIL, 2 threads)", seconds, count, ctx.batch, role="decode_only")]
 
 
 def _epoch_seconds(make_iterator, steps: int, reps: int) -> float:
@@ -362,7 +458,7 @@ def keras_legacy_dir(ctx: Context):
         return iter(gen.flow_from_directory(root, target_size=size, batch_size=ctx.batch, seed=0))
 
     seconds = _epoch_seconds(make, steps, ctx.reps(2, 1))
-    return [_epoch_row("Keras legacy flow_from_directory", seconds, count, ctx.batch, key="keras_legacy_dir")]
+    return [_epoch_row("Keras legacy flow_from_directory", seconds, count, ctx.batch, role="keras_legacy_dir")]
 
 
 @case("drop-in flow_from_directory", group="files")
@@ -383,14 +479,10 @@ def dropin_dir(ctx: Context):
     return [_epoch_row("jaxaug drop-in flow_from_directory", seconds, count, ctx.batch)]
 
 
-@case("grain flow_from_directory", group="files")
-def grain_dir(ctx: Context):
-    try:
-        import jaxaug.grain as jgrain
-    except ImportError as err:
-        raise Unavailable(str(err)) from None
-    root, count = _jpeg_dir(ctx)
-    epochs = 3 if ctx.quick else 8
+def _grain_epoch_seconds(ctx: Context, root: Path, epochs: int, **mixing) -> tuple[float, int]:
+    """``(median epoch seconds after the first, batches per epoch)`` of a ``jaxaug.grain`` directory loader."""
+    import jaxaug.grain as jgrain
+
     loader = jgrain.flow_from_directory(
         root,
         seed=0,
@@ -399,20 +491,46 @@ def grain_dir(ctx: Context):
         batch_size=ctx.batch,
         num_epochs=epochs,
         read_threads=2,
+        **mixing,
     )
     steps = len(loader)
-    rss_start = _rss_mb()
     times, start = [], time.perf_counter()
     for i, batch in enumerate(loader):
         jax.block_until_ready(batch)
         if (i + 1) % steps == 0:
             times.append(time.perf_counter() - start)
             start = time.perf_counter()
+    return (float(np.median(times[1:])) if len(times) > 1 else times[0]), steps  # epoch 0 compiles
+
+
+# The grain epoch with batch mixing on (categorical labels, mixed one-hot out), vs the plain epoch above it.
+GRAIN_MIXING = (
+    ("+ CutMix (alpha 1)", dict(cutmix_alpha=1.0)),
+    ("+ MixUp (alpha 0.2)", dict(mixup_alpha=0.2)),
+)
+
+
+@case("grain flow_from_directory", group="files")
+def grain_dir(ctx: Context):
+    """The plain grain epoch, then the same epoch with CutMix and with MixUp (issue #17: at most +10%)."""
+    try:
+        import jaxaug.grain  # noqa: F401
+    except ImportError as err:
+        raise Unavailable(str(err)) from None
+    root, count = _jpeg_dir(ctx)
+    epochs = 3 if ctx.quick else 8
+    rss_start = _rss_mb()
+    seconds, steps = _grain_epoch_seconds(ctx, root, epochs)
     rss_end = _rss_mb()
-    seconds = float(np.median(times[1:])) if len(times) > 1 else times[0]  # epoch 0 compiles
-    note = f"{epochs} epochs of {steps} batches; RSS {rss_start:,.0f} -> {rss_end:,.0f} MB"
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return [_epoch_row("jaxaug.grain flow_from_directory", seconds, count, ctx.batch, note=f"{note}, peak {peak:,.0f}")]
+    note = f"{epochs} epochs of {steps} batches; RSS {rss_start:,.0f} -> {rss_end:,.0f} MB, peak {peak:,.0f}"
+    name = "jaxaug.grain flow_from_directory"
+    rows = [_epoch_row(name, seconds, count, ctx.batch, role="grain_epoch", note=note)]
+    for label, mixing in GRAIN_MIXING:
+        seconds, _ = _grain_epoch_seconds(ctx, root, epochs, **mixing)
+        note = f"{epochs} epochs, {', '.join(f'{k}={v}' for k, v in mixing.items())}; budget 1.1x the plain epoch"
+        rows.append(_epoch_row(f"{name} {label}", seconds, count, ctx.batch, role="grain_mix", note=note))
+    return rows
 
 
 @case("grain memory over 1,000 batches", group="files")
@@ -465,16 +583,17 @@ def scaling(ctx: Context):
     for batch, size in shapes:
         x = ctx.images("float32", batch=batch, size=size)
         reps = ctx.reps(10, 3)
-        seconds, compile_s = time_jit(fn, jax.random.key(0), x, reps=reps)
-        floor_s, _ = time_jit(_plus_one, x, reps=reps)
+        seconds, compile_s = time_jit(fn, jax.random.key(0), x, reps=reps, min_seconds=ctx.min_seconds)
+        floor_s, _ = time_jit(_plus_one, x, reps=reps, min_seconds=ctx.min_seconds)
         ns_per_pixel = 1e9 * seconds / (batch * size * size)
         rows.append(
             row(
                 f"B={batch}, {size}x{size}",
                 seconds,
                 batch,
+                role="scaling",
                 compile_s=compile_s,
-                floor_img_s=batch / floor_s,
+                given={"x floor": batch / floor_s},
                 note=f"{ns_per_pixel:.1f} ns/pixel",
             )
         )

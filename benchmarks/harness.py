@@ -1,10 +1,17 @@
 """The benchmark harness: a registry of small case functions, timing, ratios and the report.
 
 A case is one function registered with :func:`case`. It receives the :class:`Context`
-and returns rows (dicts with at least ``name``, ``seconds`` per batch and ``images``
-per batch), or raises :class:`Unavailable` (a missing peer: printed, never fatal).
-Everything else (medians, compile times, ratios to Keras legacy and to the copy floor,
-the Markdown table and the PNG chart) happens here.
+and returns rows (made with :func:`row`: at least ``name``, ``seconds`` per batch and
+``images`` per batch), or raises :class:`Unavailable` (a missing peer: printed, never
+fatal). Everything else (medians, compile times, the ratio columns, the Markdown
+table, the targets summary and the PNG chart) happens here.
+
+Ratios are data, not code: a row says what it is (``role``: ``"augment"``, ``"naive"``,
+``"albumentations"``, ...) and what work it does (``op``, ``dtype``, ``mode``,
+``order``); each :class:`Ratio` column divides a row's throughput by the fastest row
+of its baseline ``role`` that does the same work (the fields in ``match``). A new op
+(MixUp, CutMix, ...) gets its ratios by giving its rows ``op="mixup"`` and registering
+a naive ``role="naive"`` row with the same ``op``.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import jax
@@ -61,6 +69,7 @@ class Context:
     size: int = 224
     workdir: Path = dataclasses.field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="jaxaug-bench-")))
     _images: dict = dataclasses.field(default_factory=dict)
+    _done: set = dataclasses.field(default_factory=set)
 
     def images(self, dtype: str = "float32", batch: int | None = None, size: int | None = None) -> np.ndarray:
         """A fixed random ``(batch, size, size, 3)`` batch (uint8 values 0-255; floats the same values)."""
@@ -71,9 +80,22 @@ class Context:
             self._images[key] = base.astype(dtype)
         return self._images[key]
 
+    def once(self, name: str, rows: Callable[[], list[dict]]) -> list[dict]:
+        """``rows()`` the first time ``name`` is asked for in this run, ``[]`` after: a baseline that several
+        cases need is timed (and reported) once, by whichever of them runs first, ``--only`` included."""
+        if name in self._done:
+            return []
+        self._done.add(name)
+        return rows()
+
     def reps(self, full: int, quick: int | None = None) -> int:
         """Timed repetitions: ``full`` normally, fewer with ``--quick``."""
         return (quick if quick is not None else max(3, full // 3)) if self.quick else full
+
+    @property
+    def min_seconds(self) -> float:
+        """Cheap calls (a GPU's) repeat until this much time is timed, for a stable median."""
+        return 0.2 if self.quick else 1.0
 
 
 def _progress(iterable, total: int, desc: str, show: bool):
@@ -86,8 +108,19 @@ def _progress(iterable, total: int, desc: str, show: bool):
     return tqdm(iterable, total=total, desc=f"  {desc}", leave=False, file=sys.stderr)
 
 
-def time_calls(step: Callable[[], object], reps: int, *, warmup: int = 1, desc: str = "", progress: bool = False):
+def time_calls(
+    step: Callable[[], object],
+    reps: int,
+    *,
+    warmup: int = 1,
+    min_seconds: float = 0.0,
+    desc: str = "",
+    progress: bool = False,
+):
     """Median wall seconds of ``step()`` (each call ends with ``block_until_ready``).
+
+    Runs ``reps`` timed calls, then more (up to ``100 * reps``) while less than
+    ``min_seconds`` has been timed in all: sub-millisecond calls get enough samples.
 
     Returns:
         ``(median_seconds, first_call_seconds)``; the first call (warm-up) includes any
@@ -103,45 +136,95 @@ def time_calls(step: Callable[[], object], reps: int, *, warmup: int = 1, desc: 
         start = time.perf_counter()
         jax.block_until_ready(step())
         times.append(time.perf_counter() - start)
+    while sum(times) < min_seconds and len(times) < 100 * reps:
+        start = time.perf_counter()
+        jax.block_until_ready(step())
+        times.append(time.perf_counter() - start)
     return statistics.median(times), first
 
 
-def time_jit(fn: Callable, *args, reps: int, warmup: int = 2, static_argnames=()):
+def compile_jit(fn: Callable, *args, static_argnames=()):
+    """``(compiled, compile_seconds)``: ``jax.jit(fn)`` lowered and compiled ahead of time for ``args``."""
+    start = time.perf_counter()
+    compiled = jax.jit(fn, static_argnames=static_argnames).lower(*args).compile()
+    return compiled, time.perf_counter() - start
+
+
+def time_compiled(compiled, *args, reps: int, warmup: int = 2, min_seconds: float = 0.0) -> float:
+    """Median seconds of a compiled call on ``args`` (put on the device first)."""
+    args = jax.device_put(args)
+    seconds, _ = time_calls(lambda: compiled(*args), reps, warmup=warmup, min_seconds=min_seconds)
+    return seconds
+
+
+def time_jit(fn: Callable, *args, reps: int, warmup: int = 2, min_seconds: float = 0.0, static_argnames=()):
     """Compiles ``jax.jit(fn)`` ahead of time, then times the compiled call.
 
     Returns:
         ``(median_seconds, compile_seconds)``.
     """
-    start = time.perf_counter()
-    compiled = jax.jit(fn, static_argnames=static_argnames).lower(*args).compile()
-    compile_s = time.perf_counter() - start
-    args = jax.device_put(args)
-    seconds, _ = time_calls(lambda: compiled(*args), reps, warmup=warmup)
-    return seconds, compile_s
+    compiled, compile_s = compile_jit(fn, *args, static_argnames=static_argnames)
+    return time_compiled(compiled, *args, reps=reps, warmup=warmup, min_seconds=min_seconds), compile_s
 
 
-def row(name: str, seconds: float, images: int, *, dtype: str = "float32", compile_s=None, note: str = "", **extra):
-    """One result row; ``seconds`` is per batch of ``images`` images."""
-    return dict(name=name, seconds=seconds, images=images, dtype=dtype, compile_s=compile_s, note=note, **extra)
+def memory_note(compiled) -> str:
+    """The compiled program's device memory, from XLA's ``memory_analysis()`` (its buffer assignment).
 
-
-def machine_name() -> str:
-    device = jax.devices()[0]
-    kind = re.sub(r"[^a-z0-9]+", "-", str(device.device_kind).lower()).strip("-")
-    if device.platform == "cpu":
-        return f"cpu-{os.cpu_count()}cores"
-    return f"{device.platform}-{kind}"
-
-
-def _versions() -> dict:
-    out = {"jax": jax.__version__, "device": f"{jax.devices()[0].platform}: {jax.devices()[0].device_kind}"}
+    ``temp`` is the scratch the program allocates beyond its arguments and outputs (e.g. a dense
+    coordinate map or a displacement field), also as a multiple of the output size; ``total`` is
+    arguments + outputs + temp (less aliased buffers): an upper bound on what is live at once.
+    Empty when the backend gives no analysis.
+    """
     try:
-        import keras
+        stats = compiled.memory_analysis()
+    except Exception:  # not every backend implements it
+        return ""
+    if stats is None:
+        return ""
+    mb = 2.0**-20
+    temp, out = stats.temp_size_in_bytes, stats.output_size_in_bytes
+    total = stats.argument_size_in_bytes + out + temp - stats.alias_size_in_bytes
+    ratio = f" ({temp / out:.1f}x output)" if out else ""
+    return f"memory: temp {temp * mb:,.1f} MB{ratio}, total {total * mb:,.1f} MB"
 
-        out["keras"] = keras.__version__
-    except ImportError:
-        out["keras"] = "not installed"
-    return out
+
+def row(
+    name: str,
+    seconds: float,
+    images: int,
+    *,
+    dtype: str = "float32",
+    role: str = "",
+    op: str | None = None,
+    mode: str | None = None,
+    order: int | None = None,
+    compile_s=None,
+    note: str = "",
+    **extra,
+):
+    """One result row; ``seconds`` is per batch of ``images`` images.
+
+    Args:
+        role: what the row is to the ratio columns (``"augment"``, ``"naive"``, ``"floor"``,
+            ``"albumentations"``, ``"keras_legacy"``, ``"keras3_chain"``, ...).
+        op, mode, order: the work done (``op="affine"``: one affine resample per image with
+            this fill ``mode`` and interpolation ``order``); ratios that ``match`` on them
+            compare only rows doing the same work. ``None``: matches nothing.
+        **extra: kept in the row (e.g. ``given={"x floor": img_s}`` to supply a baseline).
+    """
+    return dict(
+        name=name,
+        seconds=seconds,
+        images=images,
+        dtype=dtype,
+        role=role,
+        op=op,
+        mode=mode,
+        order=order,
+        compile_s=compile_s,
+        note=note,
+        **extra,
+    )
 
 
 def run_cases(ctx: Context, only: list[str] | None = None) -> list[dict]:
@@ -167,63 +250,292 @@ def run_cases(ctx: Context, only: list[str] | None = None) -> list[dict]:
     return rows
 
 
+# --- ratios ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Ratio:
+    """A ratio column: a row's img/s over the FASTEST row of ``role`` agreeing on every field in ``match``.
+
+    ``cost=True`` inverts it: the row's time per image over the baseline's (a budget such as "at most 1.3x
+    the affine augment" reads directly; lower is better).
+    """
+
+    column: str
+    role: str
+    match: tuple[str, ...] = ()
+    explain: str = ""
+    cost: bool = False
+
+
+RATIOS: dict[str, tuple[Ratio, ...]] = {
+    "main": (
+        Ratio(
+            "x naive (same order)",
+            "naive",
+            ("op", "dtype", "mode", "order"),
+            "naive jitted `vmap(map_coordinates)` row of the same dtype, fill mode and order",
+        ),
+        Ratio("x floor", "floor", ("dtype",), "jitted elementwise copy of the same dtype"),
+        Ratio(
+            "x albumentations u8",
+            "albumentations",
+            ("op", "mode", "order"),
+            "albumentations uint8 row of the same fill mode and order",
+        ),
+        Ratio("x Keras legacy", "keras_legacy", (), "Keras legacy `ImageDataGenerator.flow`"),
+        Ratio("x Keras 3 chain", "keras3_chain", (), "the faster Keras 3 chain row, eager or jit"),
+    ),
+    "files": (
+        Ratio("x floor", "decode_only", (), "decode + resize only"),
+        Ratio("x Keras legacy", "keras_legacy_dir", (), "Keras legacy `flow_from_directory`"),
+        Ratio(
+            "time x grain epoch",
+            "grain_epoch",
+            (),
+            "epoch time over the plain `jaxaug.grain` epoch (same files, same augment, timed in the same case); "
+            "lower is better",
+            cost=True,
+        ),
+    ),
+    "scaling": (Ratio("x floor", "floor", (), "jitted elementwise copy of the same batch, timed beside it"),),
+    "ops": (
+        Ratio(
+            "time x affine",
+            "affine_base",
+            ("dtype",),
+            "time per image over `jaxaug.augment` with the README config (rotation 20, shifts 0.1, shear 0.2 rad, "
+            "zoom 0.2, horizontal flip; fill 'nearest', order 1) on the same dtype, timed in this run; lower is "
+            "better",
+            cost=True,
+        ),
+        Ratio("x floor", "floor", ("dtype",), "jitted elementwise copy of the same dtype, timed beside it"),
+    ),
+    "keras": (
+        Ratio(
+            "x Keras 3 layer",
+            "keras3_layer",
+            ("op",),
+            "the faster (eager or jit) Keras 3 row of the same operation, timed in this run",
+        ),
+    ),
+}
+
+GROUP_TITLES = {
+    "main": "One batch in memory",
+    "files": "From a directory of JPEGs",
+    "scaling": "Scaling: jaxaug.augment, float32, bilinear, 'nearest', issue config",
+    "ops": "New operations vs the affine augment (issues #15, #16)",
+    "keras": "Keras 3 layers: each jaxaug layer vs the same Keras 3 layer (issue #17), f32, training=True",
+}
+
+
+def _baseline(r: dict, ratio: Ratio, candidates: list[dict]) -> dict | None:
+    same = [c for c in candidates if all(r.get(f) is not None and c.get(f) == r.get(f) for f in ratio.match)]
+    return max(same, key=lambda c: c["img_s"], default=None)
+
+
 def add_ratios(rows: list[dict]) -> None:
-    """Adds img/s, ms/batch, ratio to Keras legacy ``flow`` and to the same-dtype copy floor."""
+    """Adds ``img_s``, ``ms`` and one entry per ratio column to ``r["ratios"]`` (None: no baseline)."""
     for r in rows:
         r["img_s"] = r["images"] / r["seconds"]
         r["ms"] = 1e3 * r["seconds"]
-    baselines = {  # group -> (key of the Keras baseline row, key of the floor rows)
-        "main": ("keras_legacy_flow", "floor"),
-        "files": ("keras_legacy_dir", "decode_only"),
-        "scaling": (None, None),
-    }
-    for group, (legacy_key, floor_key) in baselines.items():
+    for group, ratios in RATIOS.items():
         sel = [r for r in rows if r["group"] == group]
-        legacy = next((r["img_s"] for r in sel if legacy_key and r.get("key") == legacy_key), None)
-        floors = {r["dtype"]: r["img_s"] for r in sel if floor_key and r.get("key") == floor_key}
         for r in sel:
-            r["vs_legacy"] = r["img_s"] / legacy if legacy else None
-            floor = r.get("floor_img_s") or floors.get(r["dtype"]) or floors.get("float32")
-            r["vs_floor"] = r["img_s"] / floor if floor else None
+            r["ratios"], r["baselines"] = {}, {}
+            for ratio in ratios:
+                given = r.get("given", {}).get(ratio.column)
+                base = _baseline(r, ratio, [c for c in sel if c["role"] == ratio.role])
+                img_s = given or (base["img_s"] if base else None)
+                value = r["img_s"] / img_s if img_s else None
+                r["ratios"][ratio.column] = 1 / value if value and ratio.cost else value
+                r["baselines"][ratio.column] = None if given or not base else base["name"]
+
+
+# --- targets ----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A goal judged on the WORST row of ``role`` (and of ``op``, when given).
+
+    Met when every row's ``column`` is ``>= at_least`` (a speed-up) or ``<= at_most`` (a cost budget).
+    """
+
+    what: str
+    kind: str
+    role: str
+    column: str
+    at_least: float | None = None
+    at_most: float | None = None
+    op: str | None = None
+
+    def judged(self, rows: list[dict]) -> list[dict]:
+        return [r for r in rows if r["role"] == self.role and (self.op is None or r["op"] == self.op)]
+
+    def worst_best(self, values: list[tuple[float, str]]):
+        ordered = sorted(values, reverse=self.at_least is None)  # worst first
+        return ordered[0], ordered[-1]
+
+    def met(self, value: float) -> bool:
+        return value >= self.at_least if self.at_least is not None else value <= self.at_most
+
+
+TARGETS = (
+    Target("augment >= 1x naive (same order)", "must", "augment", "x naive (same order)", 1.0),
+    Target("augment >= 1x albumentations u8", "must", "augment", "x albumentations u8", 1.0),
+    Target("augment >= 2x naive (same order)", "moonshot", "augment", "x naive (same order)", 2.0),
+    Target("augment >= 5x albumentations u8", "moonshot", "augment", "x albumentations u8", 5.0),
+    Target("augment >= 60x Keras legacy", "moonshot", "augment", "x Keras legacy", 60.0),
+    Target("Keras layer >= 50x the faster Keras 3 chain", "README", "keras_layer", "x Keras 3 chain", 50.0),
+    *(
+        Target(f"{what} <= {budget}x affine augment time", issue, "op_cost", "time x affine", at_most=budget, op=op)
+        for what, op, budget, issue in (
+            ("random resized crop + affine", "resized_crop", 1.1, "issue #15"),
+            ("perspective 0.5 + affine", "perspective", 1.3, "issue #15"),
+            ("elastic 34/4 + affine", "elastic", 2.0, "issue #15"),
+            ("order 3 affine (vs order 1)", "order3", 4.0, "issue #15"),
+            ("colour jitter + affine", "color_jitter", 1.3, "issue #16"),
+            ("rand_augment(2, 9)", "rand_augment", 2.0, "issue #16"),
+        )
+    ),
+    Target("jaxaug layer >= 10x the same Keras 3 layer", "issue #17", "keras_op_layer", "x Keras 3 layer", 10.0),
+    Target("grain + MixUp/CutMix <= 1.1x plain epoch", "issue #17", "grain_mix", "time x grain epoch", at_most=1.1),
+)
+
+
+def _summary(rows: list[dict]) -> list[str]:
+    targets = [t for t in TARGETS if t.judged(rows)]
+    if not targets:
+        return []
+    lines = ["## Targets (the worst row decides)", ""]
+    judged = [r for r in rows if r["role"] == "augment"]
+    if judged:
+        dtypes = ", ".join(sorted({SHORT.get(r["dtype"], r["dtype"]) for r in judged}))
+        modes = ", ".join(sorted({str(r["mode"]) for r in judged}))
+        orders = ", ".join(sorted({str(r["order"]) for r in judged}))
+        lines += [
+            f"`augment` targets are judged on the worst of the {len(judged)} `jaxaug.augment` rows of this run "
+            f"(dtypes {dtypes}; fill {modes}; orders {orders}), each against its baseline doing the same work "
+            "(same fill mode and order; naive: also the same dtype).",
+            "",
+        ]
+    if any(r["role"] == "keras_layer" for r in rows):
+        lines += ["Keras layer target: the worst `RandomAffine` row (eager or jit) vs the faster Keras 3 chain.", ""]
+    if any(r["role"] == "op_cost" for r in rows):
+        lines += [
+            "Operation budgets (issues #15, #16): time per image over the affine `jaxaug.augment` baseline of the "
+            "same dtype in this run (lower is better); the worst row of each operation decides (f32 and u8; the "
+            "geometry rows are f32 only with `--quick`).",
+            "",
+        ]
+    if any(r["role"] == "keras_op_layer" for r in rows):
+        lines += [
+            "Keras 3 layers (issue #17): the worst jaxaug layer row (any layer; eager and jit, jit only with "
+            "`--quick`) vs the faster Keras 3 row (eager or jit) of the same layer.",
+            "",
+        ]
+    lines += ["| target | kind | worst row | worst | best | |", "|---|---|---|---:|---:|---|"]
+    for t in targets:
+        values = [(r["ratios"].get(t.column), r["name"]) for r in t.judged(rows)]
+        measured = [(v, n) for v, n in values if v is not None]
+        if len(measured) < len(values):
+            missing = f"{len(values) - len(measured)} of {len(values)} rows lack a baseline"
+            lines.append(f"| {t.what} | {t.kind} | | | | not measured ({missing}) |")
+            continue
+        worst, best = t.worst_best(measured)
+        verdict = "met" if t.met(worst[0]) else "not met"
+        lines.append(f"| {t.what} | {t.kind} | {worst[1]} | {worst[0]:.2f}x | {best[0]:.2f}x | {verdict} |")
+    return lines + [""]
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+SHORT = {"float32": "f32", "uint8": "u8"}
+
+
+def machine_name() -> str:
+    device = jax.devices()[0]
+    kind = re.sub(r"[^a-z0-9]+", "-", str(device.device_kind).lower()).strip("-")
+    if device.platform == "cpu":
+        return f"cpu-{os.cpu_count()}cores"
+    return f"{device.platform}-{kind}"
+
+
+def _version(*distributions: str) -> str:
+    for dist in distributions:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return "not installed"
+
+
+def _versions() -> dict:
+    devices = jax.devices()
+    return {
+        "device": f"{devices[0].platform}: {devices[0].device_kind} (x{len(devices)})",
+        "jax": jax.__version__,
+        "jaxlib": _version("jaxlib"),
+        "numpy": np.__version__,
+        "keras": _version("keras"),
+        "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "unset"),
+        "grain": _version("grain", "grain-nightly"),
+        "pillow": _version("pillow"),
+        "albumentations": _version("albumentations"),
+        "opencv": _version("opencv-python-headless", "opencv-python", "opencv-contrib-python"),
+        "dm-pix": _version("dm-pix"),
+        "augmax": _version("augmax"),
+    }
 
 
 def _fmt(value, spec: str, empty: str = "") -> str:
     return empty if value is None else format(value, spec)
 
 
+def _table(sel: list[dict], ratios: tuple[Ratio, ...]) -> list[str]:
+    columns = [x for x in ratios if any(r["ratios"].get(x.column) is not None for r in sel)]
+    lines = [
+        "| case | img/s | ms/batch | " + " | ".join(x.column for x in columns) + " | compile s | notes |",
+        "|---|---:|---:|" + "---:|" * len(columns) + "---:|---|",
+    ]
+    for r in sel:
+        cells = [_fmt(r["ratios"][x.column], ".3f" if x.column == "x floor" else ".2f") for x in columns]
+        lines.append(
+            f"| {r['name']} | {r['img_s']:,.0f} | {r['ms']:,.1f} | {' | '.join(cells)} | "
+            f"{_fmt(r['compile_s'], '.2f')} | {r['note']} |"
+        )
+    kinds = "throughput / baseline throughput"
+    if any(x.cost for x in columns):
+        kinds += "; `time x` columns: time per image / the baseline's"
+    lines += ["", f"Ratio columns ({kinds}, measured in this run):", ""]
+    for x in columns:
+        used = sorted({r["baselines"][x.column] for r in sel if r["baselines"].get(x.column)})
+        which = f" (here: {used[0]})" if len(used) == 1 else ""
+        lines.append(f"- {x.column}: {x.explain}{which}.")
+    return lines + [""]
+
+
 def markdown(rows: list[dict], ctx: Context, wall_s: float, chart: str | None) -> str:
     info = _versions()
+    versions = ", ".join(f"{k} {v}" for k, v in info.items() if k != "device")
     lines = [
         f"# jaxaug benchmarks: {machine_name()}",
         "",
         f"Device {info['device']}, {os.cpu_count()} CPU cores, {platform.platform()}, Python "
-        f"{platform.python_version()}, jax {info['jax']}, keras {info['keras']}. Batch {ctx.batch} x "
-        f"{ctx.size}x{ctx.size}x3 unless stated. Medians over repetitions after warm-up; compile time "
-        f"separate. {'Quick run (`--quick`: fewer repetitions, fewer files)' if ctx.quick else 'Full run'}, "
+        f"{platform.python_version()}. Versions: {versions}. Batch {ctx.batch} x {ctx.size}x{ctx.size}x3 unless "
+        f"stated. Medians over repetitions after warm-up; compile time separate. "
+        f"{'Quick run (`--quick`: fewer repetitions, fewer files)' if ctx.quick else 'Full run'}, "
         f"{wall_s:.0f} s in all. Generated by `python -m benchmarks{' --quick' if ctx.quick else ''}`; "
         "absolute figures drift between runs on a shared machine, the ratios within one run are the result.",
         "",
     ]
-    groups = (
-        ("main", "One batch in memory (floor: jitted elementwise copy of the same dtype)"),
-        ("files", "From a directory of JPEGs (floor: decode + resize only; Keras: legacy flow_from_directory)"),
-        ("scaling", "Scaling: jaxaug.augment, float32, bilinear, 'nearest', issue config"),
-    )
-    for group, title in groups:
+    lines += _summary(rows)
+    for group, ratios in RATIOS.items():
         sel = [r for r in rows if r["group"] == group]
-        if not sel:
-            continue
-        lines += [f"## {title}", ""]
-        lines += [
-            "| case | img/s | ms/batch | x Keras legacy | x floor | compile s | notes |",
-            "|---|---:|---:|---:|---:|---:|---|",
-        ]
-        for r in sel:
-            lines.append(
-                f"| {r['name']} | {r['img_s']:,.0f} | {r['ms']:,.1f} | {_fmt(r['vs_legacy'], '.1f')} | "
-                f"{_fmt(r['vs_floor'], '.3f')} | {_fmt(r['compile_s'], '.2f')} | {r['note']} |"
-            )
-        lines.append("")
+        if sel:
+            lines += [f"## {GROUP_TITLES[group]}", ""] + _table(sel, ratios)
     if chart:
         lines += [f"![throughput]({chart})", ""]
     return "\n".join(lines)
@@ -244,7 +556,7 @@ def bar_chart(rows: list[dict], path: Path) -> bool:
     names = [r["name"] for r in sel]
     values = [r["img_s"] for r in sel]
     colors = [
-        "#1f77b4" if r["name"].startswith("jaxaug") else "#7f7f7f" if "floor" in r["name"] else "#ff7f0e" for r in sel
+        "#1f77b4" if r["name"].startswith("jaxaug") else "#7f7f7f" if r["role"] == "floor" else "#ff7f0e" for r in sel
     ]
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(sel) + 1.2))
     ax.barh(range(len(sel)), values, color=colors)
@@ -261,11 +573,12 @@ def bar_chart(rows: list[dict], path: Path) -> bool:
     return True
 
 
-def write_report(rows: list[dict], ctx: Context, wall_s: float, name: str | None = None) -> Path:
-    RESULTS.mkdir(exist_ok=True)
+def write_report(rows: list[dict], ctx: Context, wall_s: float, name: str | None = None, out: Path = RESULTS) -> Path:
+    """Writes ``out/<name>.md`` (and ``.png``; name defaults to :func:`machine_name`)."""
+    out.mkdir(parents=True, exist_ok=True)
     stem = name or machine_name()
-    png = RESULTS / f"{stem}.png"
+    png = out / f"{stem}.png"
     chart = png.name if bar_chart(rows, png) else None
-    md = RESULTS / f"{stem}.md"
+    md = out / f"{stem}.md"
     md.write_text(markdown(rows, ctx, wall_s, chart))
     return md

@@ -12,9 +12,22 @@ from jaxaug._src.augment import augment as augment
 from jaxaug._src.augment import augment_image as augment_image
 from jaxaug._src.augment import example_keys as example_keys
 from jaxaug._src.color import adjust_brightness as adjust_brightness
+from jaxaug._src.color import adjust_contrast as adjust_contrast
+from jaxaug._src.color import adjust_gamma as adjust_gamma
+from jaxaug._src.color import adjust_hue as adjust_hue
+from jaxaug._src.color import adjust_saturation as adjust_saturation
+from jaxaug._src.color import adjust_sharpness as adjust_sharpness
+from jaxaug._src.color import autocontrast as autocontrast
+from jaxaug._src.color import equalize as equalize
+from jaxaug._src.color import erase as erase
+from jaxaug._src.color import gaussian_blur as gaussian_blur
+from jaxaug._src.color import invert as invert
+from jaxaug._src.color import posterize as posterize
 from jaxaug._src.color import random_brightness as random_brightness
 from jaxaug._src.color import random_channel_shift as random_channel_shift
+from jaxaug._src.color import rgb_to_grayscale as rgb_to_grayscale
 from jaxaug._src.color import shift_channels as shift_channels
+from jaxaug._src.color import solarize as solarize
 from jaxaug._src.files import FileListing as FileListing
 from jaxaug._src.files import ImageFileError as ImageFileError
 from jaxaug._src.files import SkippedFilesWarning as SkippedFilesWarning
@@ -30,6 +43,11 @@ from jaxaug._src.matrices import rotation_matrix as rotation_matrix
 from jaxaug._src.matrices import shear_matrix as shear_matrix
 from jaxaug._src.matrices import translation_matrix as translation_matrix
 from jaxaug._src.matrices import zoom_matrix as zoom_matrix
+from jaxaug._src.mixing import cutmix as cutmix
+from jaxaug._src.mixing import mixup as mixup
+from jaxaug._src.policies import augmix as augmix
+from jaxaug._src.policies import rand_augment as rand_augment
+from jaxaug._src.policies import trivial_augment as trivial_augment
 from jaxaug._src.preview import preview_grid as preview_grid
 from jaxaug._src.resample import MODES as MODES
 from jaxaug._src.resample import affine_transform as affine_transform
@@ -46,6 +64,11 @@ from jaxaug._src.targets import augment_with_targets as augment_with_targets
 from jaxaug._src.targets import invert_matrix as invert_matrix
 from jaxaug._src.targets import transform_boxes as transform_boxes
 from jaxaug._src.targets import transform_points as transform_points
+from jaxaug._src.warps import center_crop as center_crop
+from jaxaug._src.warps import homography_matrix as homography_matrix
+from jaxaug._src.warps import perspective_transform as perspective_transform
+from jaxaug._src.warps import resize as resize
+from jaxaug._src.warps import resized_crop as resized_crop
 
 try:
     __version__ = _metadata.version("jaxaug")
@@ -61,34 +84,57 @@ __all__ = (
     "MODES",
     "SkippedFilesWarning",
     "adjust_brightness",
+    "adjust_contrast",
+    "adjust_gamma",
+    "adjust_hue",
+    "adjust_saturation",
+    "adjust_sharpness",
     "affine_transform",
     "augment",
     "augment_image",
     "augment_with_targets",
+    "augmix",
+    "autocontrast",
+    "center_crop",
     "center_matrix",
     "compose",
+    "cutmix",
     "data_sharding",
     "decode_image",
+    "equalize",
+    "erase",
     "example_keys",
     "flip_matrix",
+    "gaussian_blur",
+    "homography_matrix",
     "identity_matrix",
+    "invert",
     "invert_matrix",
     "list_directory",
     "load_images",
     "make_global_batch",
+    "mixup",
     "offset_matrix",
     "params_to_matrix",
+    "perspective_transform",
+    "posterize",
     "preview_grid",
+    "rand_augment",
     "random_affine_matrix",
     "random_brightness",
     "random_channel_shift",
     "random_rotation_matrix",
+    "resize",
+    "resized_crop",
+    "rgb_to_grayscale",
     "rotation_matrix",
     "sample_params",
     "shear_matrix",
     "shift_channels",
+    "solarize",
     "transform_boxes",
     "transform_points",
     "translation_matrix",
+    "trivial_augment",
     "zoom_matrix",
 )

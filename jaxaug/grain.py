@@ -19,6 +19,7 @@ from jaxaug._src.grain_loader import AugmentBatch as AugmentBatch
 from jaxaug._src.grain_loader import DecodeImage as DecodeImage
 from jaxaug._src.grain_loader import DirectoryLoader as DirectoryLoader
 from jaxaug._src.grain_loader import ImageFolderSource as ImageFolderSource
+from jaxaug._src.grain_loader import Mixing as Mixing
 from jaxaug._src.grain_loader import enable_multiprocessing as enable_multiprocessing
 from jaxaug._src.grain_loader import flow_from_directory as flow_from_directory
 from jaxaug._src.grain_loader import stack_records as stack_records
@@ -30,6 +31,7 @@ __all__ = (
     "DecodeImage",
     "DirectoryLoader",
     "ImageFolderSource",
+    "Mixing",
     "enable_multiprocessing",
     "flow_from_directory",
     "stack_records",

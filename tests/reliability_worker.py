@@ -12,6 +12,9 @@ Usage:
       iterating; prints ``ERROR <type>: <message>`` when grain reports it.
   python reliability_worker.py worker_raise TREE
       worker_count=2 over a tree with a corrupt file: prints ``ERROR <type>: <message>``.
+  python reliability_worker.py batches TREE OUT WORKERS
+      Iterates one epoch with ``worker_count=WORKERS`` and saves every batch's images,
+      labels and ids to OUT (an .npz): multiprocessing runs out of the test process.
 """
 
 import glob
@@ -120,9 +123,22 @@ def worker_raise_main(tree):
         report(err)
 
 
+def batches_main(tree, out, workers):
+    batches = list(make_loader(tree, worker_count=workers))
+    np.savez(
+        out,
+        images=np.concatenate([np.asarray(b[0]) for b in batches]),
+        labels=np.concatenate([np.asarray(b[1]) for b in batches]),
+        ids=np.concatenate([np.asarray(b[2]) for b in batches]),
+    )
+    print("DONE", len(batches), flush=True)
+
+
 if __name__ == "__main__":  # spawned grain workers import this file as __mp_main__: nothing runs there
     mode = sys.argv[1]
-    if mode == "resume":
+    if mode == "batches":
+        batches_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif mode == "resume":
         resume_main(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     elif mode == "worker_death":
         worker_death_main(sys.argv[2])

@@ -26,6 +26,23 @@ CONFIG = jaxaug.AugmentConfig(
     brightness_range=(0.8, 1.2),
     fill_mode="reflect",
 )
+# Everything the engine does since 0.2.0, at once: crop + output size, perspective, elastic, quarter
+# turns, a spline order, and the pixel chain (gathers, scans, histograms, per-pixel draws).
+CATALOGUE = jaxaug.AugmentConfig(
+    rotation_range=10,
+    crop_scale=(0.4, 1.0),
+    output_size=(10, 9),
+    perspective_range=0.3,
+    elastic_alpha=1.5,
+    rotate90=True,
+    interpolation_order=3,
+    contrast_range=(0.7, 1.3),
+    hue_range=(-0.1, 0.1),
+    equalize_probability=0.5,
+    blur_sigma_range=(0.5, 1.0),
+    noise_std=0.05,
+    erasing_probability=0.5,
+)
 GLOBAL_BATCH = 8
 
 
@@ -48,9 +65,14 @@ def main(mode):
             indivisible_error = jax.device_count() == 1  # nothing to reject on one device
         except ValueError as err:
             indivisible_error = "must be divisible by the number of local devices" in str(err)
+        catalogue = jax.jit(functools.partial(jaxaug.augment, config=CATALOGUE))
+        out_catalogue = catalogue(jax.random.key(7), batch, example_ids=gids)
+        hlo += catalogue.lower(jax.random.key(7), batch, example_ids=gids).compile().as_text()
+        collectives = [c for c in ("all-gather", "all-reduce", "collective-permute", "all-to-all") if c in hlo]
         np.savez(
             sys.argv[3],
             out=np.asarray(out),
+            catalogue=np.asarray(out_catalogue),
             same_sharding=out.sharding.is_equivalent_to(batch.sharding, 4),
             shards=len(out.addressable_shards),
             collectives=",".join(collectives),

@@ -4,28 +4,48 @@ Every bad file is generated here in tmp_path (no committed binaries). Each case 
 sees: an ``ImageFileError`` that names the file and the reason, a Keras-identical decode for odd but
 valid modes, a terminating listing for symlink loops, and with ``on_error="skip"`` a correct ok mask and
 a single ``SkippedFilesWarning``. Where Keras is the reference, the real Keras modules are the oracle.
+
+Every failure here is real when the tests run as root (as CI does): no case relies on file permissions.
+Cases that could block (a FIFO, symlink loops) run in a subprocess (tests/bad_files_worker.py) with a
+timeout. The module-level case tuples are also what tests/test_readme_figures.py counts for the README.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import pickle
-import stat
 import subprocess
 import sys
-import textwrap
 import warnings
+from pathlib import Path
 
+import keras.src.legacy.preprocessing.image as legacy
+import keras.src.utils.image_utils as image_utils
 import numpy as np
 import pytest
+from PIL import Image as PIL_Image
+from PIL import ImageOps
 
-PIL_Image = pytest.importorskip("PIL.Image")
-ImageOps = pytest.importorskip("PIL.ImageOps")
-legacy = pytest.importorskip("keras.src.legacy.preprocessing.image")
-image_utils = pytest.importorskip("keras.src.utils.image_utils")
+from jaxaug._src import files
+from tests import bad_files_worker
 
-from jaxaug._src import files  # noqa: E402, I001
+WORKER = str(Path(bad_files_worker.__file__))
+ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+SUBPROCESS_TIMEOUT = 60  # seconds; a worker that needs longer is blocked, and the test fails
+
+
+def run_worker(*args, timeout=SUBPROCESS_TIMEOUT):
+    """Runs bad_files_worker.py; returns its stdout. A worker still running after ``timeout`` s fails the test."""
+    try:
+        result = subprocess.run(
+            [sys.executable, WORKER, *map(str, args)], env=ENV, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"bad_files_worker.py {' '.join(map(str, args))} was still blocked after {timeout} s")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def _random_rgb(h, w, seed):
@@ -208,28 +228,64 @@ def test_unicode_and_non_utf8_names(tmp_path):
     assert "bad_" in message and err.value.path == bad
 
 
-def test_missing_file_and_directory_as_file(tmp_path):
-    missing = str(tmp_path / "nope.png")
-    with pytest.raises(files.ImageFileError, match="FileNotFoundError") as err:
-        files.decode_image(missing)
-    assert err.value.path == missing and "nope.png" in str(err.value)
-    with pytest.raises(files.ImageFileError, match="IsADirectoryError"):
-        files.decode_image(str(tmp_path))
+# Paths that are not a readable regular file; every one is a real failure for root too.
+BAD_PATHS = ("missing", "removed_after_listing", "directory", "directory_named_like_image", "fifo_named_like_image")
+MAY_BLOCK = {"fifo_named_like_image"}  # opening a FIFO for reading waits for a writer: decode in a subprocess
+BAD_PATH_REASONS = {
+    "missing": "FileNotFoundError",
+    "removed_after_listing": "FileNotFoundError",
+    "directory": "IsADirectoryError",
+    "directory_named_like_image": "IsADirectoryError",
+    "fifo_named_like_image": "",  # any reason, as long as it is an ImageFileError naming the file
+}
+
+
+def _bad_path(root, case):
+    """Builds ``case`` in the class folder ``root/cls`` (next to a good ``ok.png``); returns its path."""
+    cls = root / "cls"
+    _save(str(cls / "ok.png"), PIL_Image.new("RGB", (3, 3)))
+    if case == "missing":
+        return str(cls / "nope.png")
+    if case == "removed_after_listing":
+        path = _save(str(cls / "gone.png"), PIL_Image.new("RGB", (3, 3)))
+        assert path in files.list_directory(root).filepaths
+        os.remove(path)  # e.g. another process cleaning up between the listing and the batch
+        return path
+    if case == "directory":
+        return str(cls)
+    if case == "directory_named_like_image":
+        os.makedirs(cls / "cat.png")
+        return str(cls / "cat.png")
+    os.mkfifo(cls / "pipe.png")
+    return str(cls / "pipe.png")
+
+
+@pytest.mark.parametrize("case", BAD_PATHS)
+def test_bad_path_is_an_image_file_error_naming_it(tmp_path, case):
+    root = tmp_path / "data"
+    path = _bad_path(root, case)
+    listed = files.list_directory(root).filepaths  # never opens a file, so it cannot block
+    if case in ("directory_named_like_image", "removed_after_listing"):
+        theirs = legacy.ImageDataGenerator().flow_from_directory(str(root), target_size=(3, 3))
+        assert list(listed) == theirs.filepaths == [str(root / "cls" / "ok.png")]  # not listed, as in Keras
+    if case == "fifo_named_like_image":
+        assert path in listed  # a loader reaches the decoder with it
+    if case in MAY_BLOCK:
+        outcomes = json.loads(run_worker("decode", path))
+    else:
+        outcomes = []
+        for call in (files.decode_image, lambda p: files.load_images([p])):
+            with pytest.raises(files.ImageFileError) as err:
+                call(path)
+            outcomes.append({"error": "ImageFileError", "path": err.value.path, "reason": str(err.value)})
+    for outcome in outcomes:  # decode_image, then load_images
+        assert outcome["error"] == "ImageFileError" and outcome["path"] == path, outcome
+        assert repr(path) in outcome["reason"] and BAD_PATH_REASONS[case] in outcome["reason"]
+
+
+def test_not_a_path_is_a_type_error():
     with pytest.raises(TypeError, match="path should be path-like"):
         files.decode_image(3.5)
-
-
-def test_unreadable_file(tmp_path):
-    path = _save(str(tmp_path / "locked.png"), PIL_Image.new("RGB", (3, 3)))
-    os.chmod(path, 0)
-    try:
-        if os.access(path, os.R_OK):
-            pytest.skip("running with privileges that can read a chmod-000 file (e.g. root)")
-        with pytest.raises(files.ImageFileError, match="PermissionError") as err:
-            files.decode_image(path)
-        assert err.value.path == path
-    finally:
-        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
 
 
 def test_image_file_error_pickles_and_is_value_error():
@@ -242,32 +298,58 @@ def test_image_file_error_pickles_and_is_value_error():
 # ----------------------------------------------------------------------------- directories
 
 
-def test_symlink_loops_terminate_and_list_each_real_file_once_per_path(tmp_path):
-    root = tmp_path / "data"
-    _save(str(root / "cls" / "a.png"), PIL_Image.new("RGB", (3, 3)))
-    _save(str(root / "cls" / "sub" / "b.png"), PIL_Image.new("RGB", (3, 3)))
-    _save(str(root / "other" / "o.png"), PIL_Image.new("RGB", (3, 3)))
-    os.symlink(root / "cls", root / "cls" / "sub" / "loop")  # points at its own ancestor
-    os.symlink(root / "other", root / "cls" / "x")  # cls/x -> other ...
-    os.symlink(root / "cls", root / "other" / "y")  # ... and other/y -> cls: a two-folder cycle
+# Symlink cycles under follow_links=True. Expected listings follow the rule "follow a link unless it leads to
+# one of its own ancestors" (worked out by hand from the trees, not by running the code).
+j = os.path.join
+SYMLINK_LOOPS = {
+    "link_to_ancestor": (  # cls/sub/loop -> cls
+        [("cls/sub/loop", "cls")],
+        [j("cls", "a.png"), j("cls", "sub", "b.png"), j("other", "o.png")],
+    ),
+    "two_folders_linking_each_other": (  # cls/x -> other and other/y -> cls
+        [("cls/x", "other"), ("other/y", "cls")],
+        [
+            j("cls", "a.png"),
+            j("cls", "sub", "b.png"),
+            j("cls", "x", "o.png"),
+            j("other", "o.png"),
+            j("other", "y", "a.png"),
+            j("other", "y", "sub", "b.png"),
+        ],
+    ),
+    "link_to_the_listed_directory": (  # cls/sub/up -> the root: its "cls" is an ancestor, its "other" is not
+        [("cls/sub/up", ".")],
+        [j("cls", "a.png"), j("cls", "sub", "b.png"), j("cls", "sub", "up", "other", "o.png"), j("other", "o.png")],
+    ),
+}
 
-    listing = files.list_directory(root, follow_links=True)
-    j = os.path.join
-    # Expected from the rule "follow a link unless it leads to one of its own ancestors":
-    assert listing.filenames == (
-        j("cls", "a.png"),
-        j("cls", "sub", "b.png"),
-        j("cls", "x", "o.png"),
-        j("other", "o.png"),
-        j("other", "y", "a.png"),
-        j("other", "y", "sub", "b.png"),
-    )
-    assert listing.classes.tolist() == [0, 0, 0, 1, 1, 1]
+
+@pytest.fixture(scope="module")
+def loop_listings(tmp_path_factory):
+    """{case: (root, listing with follow_links=True)}: every tree listed in ONE subprocess with a timeout."""
+    roots = {}
+    for case, (links, _) in SYMLINK_LOOPS.items():
+        root = tmp_path_factory.mktemp(case) / "data"
+        for name in ("cls/a.png", "cls/sub/b.png", "other/o.png"):
+            _save(str(root / name), PIL_Image.new("RGB", (3, 3)))
+        for link, target in links:
+            os.symlink(root / target, root / link)
+        roots[case] = root
+    listings = json.loads(run_worker("list", *roots.values()))
+    return {case: (roots[case], listing) for case, listing in zip(roots, listings)}
+
+
+@pytest.mark.parametrize("case", list(SYMLINK_LOOPS))
+def test_symlink_loops_terminate_and_list_each_real_file_once_per_path(loop_listings, case):
+    root, (filenames, classes) = loop_listings[case]
+    expected = SYMLINK_LOOPS[case][1]
+    assert filenames == expected
+    assert classes == [0 if name.startswith("cls") else 1 for name in expected]
     # Without following links there is no loop, and Keras is the oracle.
     plain = files.list_directory(root, follow_links=False)
     theirs = legacy.ImageDataGenerator().flow_from_directory(str(root), target_size=(3, 3))
-    assert list(plain.filenames) == theirs.filenames
-    assert theirs.filenames == [j("cls", "a.png"), j("cls", "sub", "b.png"), j("other", "o.png")]
+    real_files = [j("cls", "a.png"), j("cls", "sub", "b.png"), j("other", "o.png")]
+    assert list(plain.filenames) == theirs.filenames == real_files
 
 
 def test_empty_class_folders_and_empty_directory_match_keras(tmp_path):
@@ -290,17 +372,27 @@ def test_empty_class_folders_and_empty_directory_match_keras(tmp_path):
     assert empty.classes.dtype == np.int32
 
 
-def test_nonexistent_directory_is_a_clear_error(tmp_path):
-    missing = tmp_path / "no_such_dir"
-    with pytest.raises(FileNotFoundError, match="no_such_dir"):
-        files.list_directory(missing)
-    with pytest.raises(FileNotFoundError, match="`directory`"):
-        files.list_directory(missing, classes=["a"])  # Keras would silently list 0 files here
-    a_file = _write(str(tmp_path / "f.png"), b"x")
-    with pytest.raises(NotADirectoryError, match="f.png"):
-        files.list_directory(a_file)
-    with pytest.raises(TypeError, match="directory"):
-        files.list_directory(None)
+# Bad `directory` arguments: (what is passed, error, pattern the message must contain).
+BAD_DIRECTORIES = {
+    "missing": (dict(directory="no_such_dir"), FileNotFoundError, "no_such_dir"),
+    "missing_with_classes": (  # Keras would silently list 0 files here
+        dict(directory="no_such_dir", classes=["a"]),
+        FileNotFoundError,
+        "`directory` .*no_such_dir",
+    ),
+    "a_file": (dict(directory="f.png"), NotADirectoryError, "f.png"),
+    "not_a_path": (dict(directory=None), TypeError, "directory"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_DIRECTORIES))
+def test_bad_directory_is_a_clear_error(tmp_path, case):
+    kwargs, error, match = BAD_DIRECTORIES[case]
+    _write(str(tmp_path / "f.png"), b"x")
+    if kwargs["directory"] is not None:
+        kwargs = {**kwargs, "directory": tmp_path / kwargs["directory"]}
+    with pytest.raises(error, match=match):
+        files.list_directory(**kwargs)
 
 
 # ----------------------------------------------------------------------------- load_images on_error
@@ -384,35 +476,6 @@ def test_bomb_is_skipped_too(tmp_path, small_pixel_limit):
 
 # ----------------------------------------------------------------------------- nothing hangs
 
-HANG_SCRIPT = textwrap.dedent(
-    """
-    import os, sys, warnings
-    from PIL import Image
-    from jaxaug._src import files
-
-    root = sys.argv[1]
-    os.makedirs(os.path.join(root, "cls", "sub"))
-    Image.new("RGB", (5, 4)).save(os.path.join(root, "cls", "ok.png"))
-    for name, data in [("zero.jpg", b""), ("text.png", b"hello"), ("trunc.jpg", b"\\xff\\xd8\\xff\\xe0" + b"0" * 50)]:
-        with open(os.path.join(root, "cls", "sub", name), "wb") as f:
-            f.write(data)
-    os.symlink(os.path.join(root, "cls"), os.path.join(root, "cls", "sub", "loop"))
-    os.symlink(os.path.join(root, "cls", "sub"), os.path.join(root, "cls", "sub", "self"))
-    listing = files.list_directory(root, follow_links=True)
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        batch, ok = files.load_images(listing.filepaths, on_error="skip", num_threads=3, target_size=(4, 5))
-    print(listing.samples, int(ok.sum()), len(seen))
-    """
-)
-
 
 def test_bad_corpus_and_loops_never_hang(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", HANG_SCRIPT, str(tmp_path / "root")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["4", "1", "1"]
+    assert run_worker("corpus", tmp_path / "root", timeout=120).split() == ["4", "1", "1"]

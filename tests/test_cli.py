@@ -228,3 +228,66 @@ def test_segmentation_example_runs(tmp_path):
     assert result["mask_image_agreement"] > 0.95
     assert result["mask_image_agreement"] > result["misaligned_agreement"] + 0.05  # alignment is what makes it high
     assert result["labels_kept"]
+
+
+# One value per AugmentConfig field, as a user would type it on the command line (JSON values).
+EVERY_FIELD = {
+    "rotation_range": "10",
+    "width_shift_range": "0.1",
+    "height_shift_range": "2",
+    "shear_range": "5",
+    "zoom_range": "[0.9,1.1]",
+    "horizontal_flip": "true",
+    "vertical_flip": "true",
+    "rotate90": "true",
+    "channel_shift_range": "3",
+    "brightness_range": "[0.9,1.1]",
+    "fill_mode": "reflect",
+    "cval": "0",
+    "interpolation_order": "3",
+    "contrast_range": "[0.8,1.2]",
+    "saturation_range": "[0.8,1.2]",
+    "hue_range": "[-0.1,0.1]",
+    "gamma_range": "[0.9,1.1]",
+    "sharpness_range": "[0.5,1.5]",
+    "grayscale_probability": "0.1",
+    "autocontrast_probability": "0.1",
+    "equalize_probability": "0.1",
+    "solarize_probability": "0.1",
+    "solarize_threshold": "0.6",
+    "posterize_bits": "[4,8]",
+    "blur_sigma_range": "[0.5,1.0]",
+    "blur_probability": "0.5",
+    "blur_kernel_size": "5",
+    "noise_std": "0.01",
+    "erasing_probability": "0.2",
+    "erasing_scale": "[0.02,0.2]",
+    "erasing_ratio": "[0.5,2.0]",
+    "erasing_value": "random",
+    "max_value": "255",
+    "output_size": "[6,7]",
+    "crop_scale": "[0.5,1.0]",
+    "crop_ratio": "[0.75,1.33]",
+    "perspective_range": "0.2",
+    "elastic_alpha": "1.0",
+    "elastic_sigma": "2.0",
+}
+
+
+def test_every_config_field_works_in_config_and_policies_show(tmp_path, capsys):
+    assert set(EVERY_FIELD) == set(preview.FIELDS)  # a new field must be added here (and work)
+    config = preview.parse_config([",".join(f"{k}={v}" for k, v in EVERY_FIELD.items())])
+    for name, text in EVERY_FIELD.items():
+        value = json.loads(text) if text != "random" and text != "reflect" else text
+        assert getattr(config, name) == (tuple(value) if isinstance(value, list) else value), name
+    paths = write_folder(tmp_path / "d", classes=("a",), per_class=1)
+    out = tmp_path / "p.png"
+    args = ("--config", "output_size=[6,7],rotation_range=10", "--policy", "randaugment", "--num", 1, "--out", out)
+    status, stdout, _ = run_main(capsys, "preview", tmp_path / "d", *args, "--samples-per-image", 2, "--size", 8)
+    assert status == 0, stdout
+    got = cells(np.asarray(Image.open(out)), 1, 3, (6, 7), pad=4)
+    batch = np.repeat(pil_resized(paths[0], (8, 8))[None], 2, axis=0)
+    key = jax.random.key(0)
+    config = jaxaug.AugmentConfig(output_size=(6, 7), rotation_range=10)
+    want = jaxaug.rand_augment(jax.random.fold_in(key, 1), jaxaug.augment(key, batch, config))
+    np.testing.assert_array_equal(got[0, 1:], want)

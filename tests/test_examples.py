@@ -8,7 +8,6 @@ import os
 import sys
 
 import numpy as np
-import pytest
 from PIL import Image
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
@@ -69,7 +68,19 @@ def test_keras_fit_and_demo(tmp_path):
 
 
 def test_migration_from_image_data_generator():
-    pytest.importorskip("jaxaug.preprocessing.image", reason="the ImageDataGenerator drop-in is not available yet")
     result = load("migrate_from_keras").main(["--per-class", "5", "--size", "8", "--batch-size", "4"])
     assert result["same_files"]
     assert result["new_batch"] == ((4, 8, 8, 3), (4, 3))
+
+
+def test_modern_recipe_trains_with_crop_randaugment_and_cutmix():
+    result = load("modern_recipe").main(["--epochs", "1", "--per-class", "5", "--size", "8", "--batch-size", "4"])
+    assert 0.0 <= result["val_accuracy"] <= 1.0 and result["val_loss"] == result["val_loss"]  # finite, not NaN
+
+
+def test_make_previews_writes_one_grid_per_operation(tmp_path):
+    written = load("make_previews").main(["--out", str(tmp_path), "--size", "12x16", "--samples", "2"])
+    assert len(written) == 12
+    for path in written:
+        grid = np.asarray(Image.open(path))
+        assert grid.shape == (12 + 8, 3 * (16 + 4) + 4, 3)  # one row: the original and 2 samples

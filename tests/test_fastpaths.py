@@ -17,8 +17,7 @@ import pytest
 import scipy.ndimage
 
 import jaxaug
-from jaxaug._src import augment as augment_lib
-from jaxaug._src import fastpath, resample, sampling
+from jaxaug._src import engine, fastpath, resample, sampling
 from tests.helpers import assert_close
 
 
@@ -66,7 +65,7 @@ def run_both(config, images, seed=0):
 )
 def test_flip_fast_path_equals_plain_path(rng, dtype, mode, order, flips):
     config = jaxaug.AugmentConfig(fill_mode=mode, interpolation_order=order, cval=7.0, **flips)
-    assert augment_lib._flips_only(config)
+    assert _flips_only(config)
     images = make_images(rng, dtype, (8, 10, 14, 3))
     fast, plain = run_both(config, images)
     assert fast.dtype == images.dtype
@@ -91,12 +90,16 @@ def test_flip_fast_path_equals_scipy(rng):
     assert len(seen) >= 3, seen  # the batch exercised several flip combinations
 
 
+def _flips_only(config):
+    return engine.plan_of(config).geometry == "flips"
+
+
 def test_flips_only_predicate():
-    assert augment_lib._flips_only(jaxaug.AugmentConfig(horizontal_flip=True, channel_shift_range=3.0))
-    assert not augment_lib._flips_only(jaxaug.AugmentConfig())
-    assert not augment_lib._flips_only(jaxaug.AugmentConfig(horizontal_flip=True, rotation_range=1.0))
-    assert not augment_lib._flips_only(jaxaug.AugmentConfig(vertical_flip=True, zoom_range=0.1))
-    assert not augment_lib._flips_only(jaxaug.AugmentConfig(vertical_flip=True, width_shift_range=2))
+    assert _flips_only(jaxaug.AugmentConfig(horizontal_flip=True, channel_shift_range=3.0))
+    assert not _flips_only(jaxaug.AugmentConfig())
+    assert not _flips_only(jaxaug.AugmentConfig(horizontal_flip=True, rotation_range=1.0))
+    assert not _flips_only(jaxaug.AugmentConfig(vertical_flip=True, zoom_range=0.1))
+    assert not _flips_only(jaxaug.AugmentConfig(vertical_flip=True, width_shift_range=2))
 
 
 def test_minmax_equals_min_and_max(rng):

@@ -12,16 +12,14 @@ import subprocess
 import sys
 import warnings
 
+import keras
+import keras.src.legacy.preprocessing.image as legacy
+import keras.src.utils.image_utils as image_utils
 import numpy as np
 import pytest
+from PIL import Image as PIL_Image
 
-PIL_Image = pytest.importorskip("PIL.Image")
-keras = pytest.importorskip("keras")
-legacy = pytest.importorskip("keras.src.legacy.preprocessing.image")
-image_utils = pytest.importorskip("keras.src.utils.image_utils")
-
-from jaxaug._src import files  # noqa: E402, I001
-
+from jaxaug._src import files
 
 COLOR_MODES = ("grayscale", "rgb", "rgba")
 PIL_FILTERS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")

@@ -173,7 +173,8 @@ def test_functional_uint8_model_save_and_load_round_trip(tmp_path):
 
 
 def test_in_a_grain_map_outside_the_model():
-    grain = pytest.importorskip("grain")
+    import grain
+
     x = images(shape=(8, 8, 8, 3))
     layer = RandomAffine(**LAYER_KW, seed=9)
     ds = grain.MapDataset.source(x).batch(4).map(lambda batch: np.asarray(layer(batch, training=True)))

@@ -11,15 +11,15 @@ import os
 import shutil
 import sys
 
+import keras.src.legacy.preprocessing.image as kimage
 import numpy as np
+import pandas as pd
 import pytest
+from PIL import Image as PIL_Image
 
 from jaxaug._src import iterators
 from jaxaug._src.files import ImageFileError
 from jaxaug.preprocessing import image as jimage
-
-kimage = pytest.importorskip("keras.src.legacy.preprocessing.image")
-PIL_Image = pytest.importorskip("PIL.Image")
 
 # Third-party: the Keras oracle calls the deprecated scipy.ndimage.interpolation namespace.
 pytestmark = pytest.mark.filterwarnings("ignore:Please import `affine_transform`:DeprecationWarning")
@@ -261,8 +261,6 @@ def test_batched_decode_uses_threads(tree, monkeypatch):
 
 
 # -- flow_from_dataframe ---------------------------------------------------------------------
-
-pd = pytest.importorskip("pandas")
 
 
 def _frame(tree):

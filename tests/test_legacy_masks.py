@@ -11,13 +11,12 @@ boundary cases (a source coordinate within ~1e-5 of a half-integer, or of the bo
 
 from __future__ import annotations
 
+import keras.src.legacy.preprocessing.image as kimage
 import numpy as np
 import pytest
 
 from jaxaug.preprocessing import image as jimage
 from tests.helpers import assert_close
-
-kimage = pytest.importorskip("keras.src.legacy.preprocessing.image")
 
 # Third-party: the Keras oracle calls the deprecated scipy.ndimage.interpolation namespace.
 pytestmark = pytest.mark.filterwarnings("ignore:Please import `affine_transform`:DeprecationWarning")
@@ -63,7 +62,9 @@ def test_paired_flow_equals_the_two_generator_seed_trick(mask_fill):
     k_images = kimage.ImageDataGenerator(**GEOMETRY).flow(x, batch_size=4, seed=3)
     mask_kw = dict(GEOMETRY, interpolation_order=0)
     if mask_fill is not None:
-        mask_kw.update(fill_mode="constant", cval=mask_fill)
+        # The one fill rule (jaxaug._src.masks): the image's 'reflect' makes every pixel whose
+        # nearest source pixel lies outside; scipy's 'grid-constant' at order 0 marks exactly those.
+        mask_kw.update(fill_mode="grid-constant", cval=mask_fill)
     k_masks = kimage.ImageDataGenerator(**mask_kw).flow(masks[..., None].astype(np.float32), batch_size=4, seed=3)
     for _ in range(5):  # crosses an epoch boundary: both reshuffle identically
         images, labels = next(ours)
@@ -134,7 +135,7 @@ def test_colour_steps_and_standardize_never_touch_masks():
             row_axis=0,
             col_axis=1,
             channel_axis=2,
-            fill_mode="constant",
+            fill_mode="grid-constant",  # the one fill rule for an image filled by 'reflect'
             cval=7,
             order=0,
         )[..., 0]
@@ -202,7 +203,7 @@ def test_flow_from_directory_with_mask_directory_equals_the_seed_trick(tmp_path,
     )
     k_images = kimage.ImageDataGenerator(**GEOMETRY).flow_from_directory(images_dir, **kw)
     k_masks = kimage.ImageDataGenerator(
-        **dict(GEOMETRY, fill_mode="constant", cval=255), interpolation_order=0
+        **dict(GEOMETRY, fill_mode="grid-constant", cval=255), interpolation_order=0
     ).flow_from_directory(masks_dir, color_mode="grayscale", **kw)
     for _ in range(4):
         images, masks = next(ours)

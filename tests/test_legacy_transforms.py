@@ -7,14 +7,15 @@ must agree exactly, pixels to float32 tolerance.
 
 from __future__ import annotations
 
+import jax
+import keras.src.legacy.preprocessing.image as kimage
 import numpy as np
 import pytest
 
-from jaxaug._src import legacy, matrices
+import jaxaug
+from jaxaug._src import legacy, matrices, transport
 from jaxaug.preprocessing import image as jimage
 from tests.helpers import assert_close
-
-kimage = pytest.importorskip("keras.src.legacy.preprocessing.image")
 
 # Third-party: the Keras oracle calls scipy.ndimage.interpolation.affine_transform, which
 # scipy deprecates. Our code never imports scipy.
@@ -191,35 +192,49 @@ def test_brightness_on_resampled_flat_image_matches_keras():
 # -- geometry: quirks and the core builders ----------------------------------------------
 
 
-def test_keras_matrix_equals_core_builder_composition():
+def test_keras_draws_map_onto_the_core_builders_with_kerass_own_matrix():
+    """Keras's closed-form matrix (its own transform_matrix_offset_center) equals the engine's, built
+    by the core builders from keras_params: the quirks live in the parameter mapping only."""
     rng = np.random.default_rng(0)
     for _ in range(10):
         h, w = (int(v) for v in rng.integers(3, 20, 2))
         t, tx, ty, s = rng.uniform(-40, 40, 4)
         zx, zy = rng.uniform(0.6, 1.5, 2)
-        ours = legacy.keras_matrices([t], [tx], [ty], [s], [zx], [zy], h, w)[0]
-        core = matrices.offset_matrix(
-            matrices.compose(
-                matrices.rotation_matrix(np.deg2rad(t)),
-                matrices.translation_matrix(-ty, -tx),
-                matrices.shear_matrix(np.deg2rad(s)),
-                matrices.zoom_matrix(zy, zx),
-            ),
-            (w - 1) / 2,
-            (h - 1) / 2,
-        )
-        np.testing.assert_allclose(ours, np.asarray(core), atol=1e-4)
-        fixed = legacy.keras_matrices([t], [tx], [ty], [s], [zx], [zy], h, w, keras_quirks=False)[0]
+        theta, shear = np.deg2rad(t), np.deg2rad(s)
+        rotation = np.array([[np.cos(theta), -np.sin(theta), 0], [np.sin(theta), np.cos(theta), 0], [0, 0, 1]])
+        shift = np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]])
+        shearing = np.array([[1, -np.sin(shear), 0], [0, np.cos(shear), 0], [0, 0, 1]])
+        zoom = np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]])
+        keras_xy = kimage.transform_matrix_offset_center(rotation @ shift @ shearing @ zoom, h, w)
+        expected = keras_xy[[1, 0, 2]][:, [1, 0, 2]]  # Keras's (x, y) frame -> jaxaug's (row, col)
+        draw = {"theta": [t], "tx": [tx], "ty": [ty], "shear": [s], "zx": [zx], "zy": [zy]}
+        draw.update(flip_horizontal=[False], flip_vertical=[False])
+        params, pivot = legacy.keras_params(draw, h, w, 3)
+        one = jax.tree.map(lambda p: p[0], params)
+        np.testing.assert_allclose(jaxaug.params_to_matrix(one, (h, w), pivot), expected, atol=1e-4)
+        fixed, centre = legacy.keras_params(draw, h, w, 3, keras_quirks=False)
         core_fixed = matrices.center_matrix(
             matrices.compose(
-                matrices.rotation_matrix(np.deg2rad(t)),
+                matrices.rotation_matrix(theta),
                 matrices.translation_matrix(-tx, -ty),
-                matrices.shear_matrix(np.deg2rad(s)),
+                matrices.shear_matrix(shear),
                 matrices.zoom_matrix(zy, zx),
             ),
             (h, w),
         )
-        np.testing.assert_allclose(fixed, np.asarray(core_fixed), atol=1e-4)
+        assert centre is None
+        one = jax.tree.map(lambda p: p[0], fixed)
+        np.testing.assert_allclose(jaxaug.params_to_matrix(one, (h, w)), np.asarray(core_fixed), atol=1e-4)
+
+
+@pytest.mark.parametrize("order", [3, 5])
+def test_spline_interpolation_orders_match_keras(order):
+    """Keras passes interpolation_order to scipy (prefilter on): orders 2-5 port unchanged."""
+    x = _image((9, 11, 2), seed=5)
+    ours, theirs = _pair(dict(rotation_range=30, zoom_range=0.2, fill_mode="reflect", interpolation_order=order))
+    for seed in range(3):
+        params = theirs.get_random_transform(x.shape, seed=seed)
+        assert_close(ours.apply_transform(x, params), theirs.apply_transform(x, params), atol=ATOL)
 
 
 def test_keras_quirks_false_is_geometrically_correct():
@@ -377,8 +392,8 @@ def test_upstream_brightness_scale_and_errors(monkeypatch):
     "kwargs,exc,match",
     [
         (dict(fill_mode="bogus"), ValueError, "fill_mode.*constant"),
-        (dict(interpolation_order=3), NotImplementedError, "interpolation_order"),
         (dict(interpolation_order=7), ValueError, "interpolation_order"),
+        (dict(interpolation_order=-1), ValueError, "interpolation_order"),
         (dict(zoom_range=(0.1, 0.2, 0.3)), ValueError, "zoom_range"),
         (dict(zoom_range="x"), ValueError, "zoom_range"),
         (dict(brightness_range=0.1), ValueError, "brightness_range"),
@@ -422,11 +437,11 @@ def test_batched_path_compiles_once_for_many_batches():
     x = _image((10, 6, 5, 3), seed=8)
     it = gen.flow(x, batch_size=4, seed=3)  # batches of 4, 4 and a short 2
     next(it)
-    before = legacy._warp_batch._cache_size()
+    before = transport._device_batch._cache_size()
     for _ in range(9):
         batch = next(it)
     assert batch.shape[0] in (2, 4)
-    assert legacy._warp_batch._cache_size() == before
+    assert transport._device_batch._cache_size() == before
 
 
 # -- public surface -----------------------------------------------------------------------

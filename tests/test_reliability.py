@@ -29,6 +29,7 @@ from PIL import Image
 import jaxaug
 import jaxaug.grain
 from jaxaug._src import grain_loader
+from jaxaug.preprocessing import image as drop_in_image
 from tests import reliability_worker as rw
 
 WORKER = str(Path(rw.__file__))
@@ -252,8 +253,7 @@ def test_nothing_in_jaxaug_unpickles_or_evaluates_data():
 
 @pytest.fixture
 def drop_in():
-    image = pytest.importorskip("jaxaug.preprocessing.image")
-    return image.ImageDataGenerator(rotation_range=10)
+    return drop_in_image.ImageDataGenerator(rotation_range=10)
 
 
 @pytest.mark.parametrize("prefix", ["../escape", "sub/x", "/tmp/abs", os.path.join("..", "..", "x")])

@@ -22,8 +22,11 @@ ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
 def reference():
     """The unsharded single-device result: the oracle every sharded run must equal bit for bit."""
     images, ids = sharding_worker.dataset()
-    augment = jax.jit(functools.partial(jaxaug.augment, config=sharding_worker.CONFIG))
-    return np.asarray(augment(jax.random.key(7), images, example_ids=ids))
+    out = {}
+    for name, config in (("out", sharding_worker.CONFIG), ("catalogue", sharding_worker.CATALOGUE)):
+        augment = jax.jit(functools.partial(jaxaug.augment, config=config))
+        out[name] = np.asarray(augment(jax.random.key(7), images, example_ids=ids))
+    return out
 
 
 @pytest.mark.parametrize("devices", [2, 4])  # 1 device is the in-process reference itself
@@ -31,7 +34,8 @@ def test_forced_host_devices_are_bit_identical(devices, reference, tmp_path):
     out = tmp_path / "out.npz"
     subprocess.run([sys.executable, WORKER, "devices", str(devices), out], env=ENV, check=True, timeout=300)
     result = np.load(out)
-    np.testing.assert_array_equal(result["out"], reference)
+    np.testing.assert_array_equal(result["out"], reference["out"])
+    np.testing.assert_array_equal(result["catalogue"], reference["catalogue"])
     assert bool(result["same_sharding"]) and int(result["shards"]) == devices
     assert str(result["collectives"]) == "", f"collectives in the compiled program: {result['collectives']}"
     assert bool(result["indivisible_error"])
@@ -63,7 +67,7 @@ def test_two_processes_under_jax_distributed(reference, tmp_path):
         result = np.load(path)
         assert int(result["devices"]) == 4  # 2 processes x 2 devices
         start = int(result["start"])
-        np.testing.assert_array_equal(result["out"], reference[start : start + len(result["out"])])
+        np.testing.assert_array_equal(result["out"], reference["out"][start : start + len(result["out"])])
         assert start == 4 * i
 
 

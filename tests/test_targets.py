@@ -33,11 +33,13 @@ def test_masks_stay_aligned_with_their_image(rng):
 def test_mask_fill_marks_pixels_from_outside():
     masks = np.ones((1, 10, 10), np.int32)
     config = jaxaug.AugmentConfig(width_shift_range=3.0, height_shift_range=3.0, rotation_range=30)
-    out = jaxaug.augment_with_targets(jax.random.key(3), np.zeros((1, 10, 10, 1)), config, masks=masks, mask_fill=255)
+    out = jaxaug.augment_with_targets(
+        jax.random.key(3), np.zeros((1, 10, 10, 1), np.float32), config, masks=masks, mask_fill=255
+    )
     values = set(np.unique(out.masks).tolist())
     assert values == {1, 255}
     follow = jaxaug.augment_with_targets(
-        jax.random.key(3), np.zeros((1, 10, 10, 1)), config, masks=masks, mask_fill=None
+        jax.random.key(3), np.zeros((1, 10, 10, 1), np.float32), config, masks=masks, mask_fill=None
     )
     assert set(np.unique(follow.masks).tolist()) == {1}  # 'nearest' extends the labels instead
 
@@ -84,7 +86,12 @@ def test_boxes_and_points_leaving_the_image_are_flagged():
     boxes = np.array([[[0.0, 0.0, 4.0, 4.0]]] * 16, np.float32)
     points = np.array([[[1.0, 1.0]]] * 16, np.float32)
     out = jaxaug.augment_with_targets(
-        jax.random.key(0), np.zeros((16, 20, 20, 1)), config, boxes=boxes, keypoints=points, min_box_area=2.0
+        jax.random.key(0),
+        np.zeros((16, 20, 20, 1), np.float32),
+        config,
+        boxes=boxes,
+        keypoints=points,
+        min_box_area=2.0,
     )
     assert not np.asarray(out.boxes_valid).all() and np.asarray(out.boxes_valid).any()
     assert not np.asarray(out.keypoints_visible).all()

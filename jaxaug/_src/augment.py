@@ -1,14 +1,15 @@
-"""The fused entry point: one matrix, one resample, then colour, per image; vmap per batch."""
+"""The public doors of the engine: ``augment``, ``augment_image`` and the one key rule."""
 
 from __future__ import annotations
 
-import functools
+import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
-from jaxaug._src import fastpath, resample, sampling
+from jaxaug._src import engine, resample, sampling
 
 
 def example_keys(key: jax.Array, example_ids: ArrayLike) -> jax.Array:
@@ -34,49 +35,37 @@ def example_keys(key: jax.Array, example_ids: ArrayLike) -> jax.Array:
     return flat.reshape(ids.shape + flat.shape[1:])
 
 
-def _flips_only(config: sampling.AugmentConfig) -> bool:
-    """True if flips are the only geometric transform (no resample needed)."""
-    return bool(
-        (config.horizontal_flip or config.vertical_flip)
-        and not (
-            config.rotation_range
-            or config.width_shift_range
-            or config.height_shift_range
-            or config.shear_range
-            or config.zoom_range != (1.0, 1.0)
+def check_images(name: str, images: jax.Array, ranks: tuple[int, ...]) -> None:
+    """Rank, dtype and non-empty spatial dims of an image or batch (a named ``ValueError``)."""
+    resample.check_image(name, images, ranks=ranks)
+    spatial = images.shape[-3:-1] if images.ndim in (3, 4) else images.shape
+    if 0 in spatial or (images.ndim in (3, 4) and images.shape[-1] == 0):
+        raise ValueError(f"`{name}` must have non-empty height, width and channels, got shape {images.shape}.")
+
+
+def as_images(name: str, images: ArrayLike) -> jax.Array:
+    """``jnp.asarray(images)``, warning where float64 data would silently become float32."""
+    if getattr(images, "dtype", None) == np.float64 and not jax.config.jax_enable_x64:
+        warnings.warn(
+            f"`{name}` is float64 but JAX runs without x64, so it is computed and returned as float32. "
+            "Pass float32 data, or enable x64 (jax.config.update('jax_enable_x64', True)) to keep float64.",
+            UserWarning,
+            stacklevel=3,
         )
-    )
-
-
-def _augment_float(key: jax.Array, image: jax.Array, config: sampling.AugmentConfig) -> jax.Array:
-    """Augments one ``(H, W, C)`` image; returns compute-dtype values, unrounded."""
-    params = sampling.sample_params(key, image.shape, config)
-    dtype = resample.compute_dtype(image.dtype)
-    if _flips_only(config):
-        # Every output pixel is exactly one input pixel: reversals, no gather.
-        x = fastpath.flip(image, params.flip_horizontal, params.flip_vertical).astype(dtype)
-    elif config.is_geometric:
-        matrix = sampling.params_to_matrix(params, image.shape)
-        x = resample.resample_float(image, matrix, config.interpolation_order, config.fill_mode, config.cval)
-    else:
-        x = image.astype(dtype)
-    if config.channel_shift_range > 0:
-        x = fastpath.shift_channels_float(x, params.channel_shift)
-    if config.brightness_range is not None:
-        x = x * params.brightness.astype(x.dtype)
-    return x
+    return jnp.asarray(images)
 
 
 def augment_image(key: jax.Array, image: ArrayLike, config: sampling.AugmentConfig) -> jax.Array:
-    """Augments ONE image; ``jax.vmap`` it over ``(keys, images)`` for a batch.
+    """Augments ONE image with ITS key; ``jax.vmap`` it over ``(keys, images)`` for a batch.
 
     Rotation, shift, shear, zoom and flips become one matrix and one resample; then
-    channel shift and brightness. Output has the input's shape and dtype.
+    channel shift and brightness. Output has the input's shape and dtype. The same
+    engine as :func:`augment`, which uses ``fold_in(key, example_id)`` as each image's key.
 
     Args:
-        key: the image's key (used once: split inside into one subkey per draw).
+        key: the image's key (each parameter family folds in its own stream id).
         image: ``(H, W)`` or ``(H, W, C)``.
-        config: a static ``AugmentConfig``.
+        config: an ``AugmentConfig`` (an ordinary pytree argument under jit).
 
     Examples:
         >>> import jax, jax.numpy as jnp, jaxaug
@@ -86,11 +75,11 @@ def augment_image(key: jax.Array, image: ArrayLike, config: sampling.AugmentConf
         ((8, 8, 3), dtype('float32'))
     """
     _check_config(config)
-    image = jnp.asarray(image)
-    resample.check_image("image", image)
+    image = as_images("image", image)
+    check_images("image", image, ranks=(2, 3))
     squeeze = image.ndim == 2
     x = image[..., None] if squeeze else image
-    out = resample.cast_like(_augment_float(key, x, config), image.dtype)
+    out = engine.to_dtype(engine.run(key[None], x[None], config).images[0], image.dtype)
     return out[..., 0] if squeeze else out
 
 
@@ -105,38 +94,37 @@ def augment(
 
     Example ``i`` uses the key ``fold_in(key, example_ids[i])`` (``example_ids``
     defaults to ``arange(B)``), so an example gets the same augmentation alone or in
-    any batch. Jit it with the config static; new keys or images of the same shape
-    never retrace.
+    any batch. Jit it with the config as an ordinary argument: new keys, images of
+    the same shape and new strengths never retrace (see ``AugmentConfig``).
 
     Args:
         key: a ``jax.random.key`` (or legacy ``PRNGKey``).
         images: ``(B, H, W, C)`` channels-last batch, any real dtype.
-        config: an ``AugmentConfig`` (hashable: pass it as a static argument).
+        config: an ``AugmentConfig`` (a pytree: traced strengths, static structure).
         example_ids: optional ``(B,)`` integer global ids of the examples.
 
     Returns:
         The augmented batch, same shape and dtype as ``images``.
 
     Examples:
-        >>> import functools, jax, jax.numpy as jnp, jaxaug
+        >>> import jax, jax.numpy as jnp, jaxaug
         >>> config = jaxaug.AugmentConfig(rotation_range=20, zoom_range=0.1, horizontal_flip=True)
-        >>> fn = jax.jit(functools.partial(jaxaug.augment, config=config))
-        >>> fn(jax.random.key(0), jnp.zeros((4, 32, 32, 3), jnp.uint8)).dtype
+        >>> fn = jax.jit(jaxaug.augment)
+        >>> fn(jax.random.key(0), jnp.zeros((4, 32, 32, 3), jnp.uint8), config).dtype
         dtype('uint8')
     """
     _check_config(config)
-    images = jnp.asarray(images)
+    images = as_images("images", images)
     if images.ndim != 4:
         raise ValueError(f"`images` must have rank 4 (B, H, W, C), got shape {images.shape}.")
-    resample.check_image("images", images, ranks=(4,))
+    check_images("images", images, ranks=(4,))
     if example_ids is None:
         example_ids = jnp.arange(images.shape[0], dtype=jnp.uint32)
     ids = jnp.asarray(example_ids)
     if ids.shape != images.shape[:1]:
         raise ValueError(f"`example_ids` must have shape ({images.shape[0]},), got {ids.shape}.")
-    keys = example_keys(key, ids)
-    out = jax.vmap(functools.partial(_augment_float, config=config))(keys, images)
-    return resample.cast_like(out, images.dtype)
+    out = engine.run(example_keys(key, ids), images, config)
+    return engine.to_dtype(out.images, images.dtype)
 
 
 def _check_config(config) -> None:

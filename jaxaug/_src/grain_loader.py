@@ -27,15 +27,16 @@ import functools
 import numbers
 import os
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 import grain
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxaug._src import files, validation
-from jaxaug._src.augment import augment_image, example_keys
+from jaxaug._src import engine, files, validation
+from jaxaug._src.augment import example_keys
+from jaxaug._src.mixing import cutmix, mixup
 from jaxaug._src.sampling import AugmentConfig
 from jaxaug._src.sharding import data_sharding, make_global_batch
 
@@ -270,6 +271,13 @@ class _EpochBatch(grain.transforms.Map):
     reads elements ``epoch * epoch_length + step * batch_size ...`` of ``elements``
     (which carries the per-epoch shuffle). The last batch of an epoch is short unless
     ``steps_per_epoch`` drops it.
+
+    Why not grain's own ``.batch()``: shuffling, repeat and seeding are grain's
+    (``MapDataset.seed().shuffle().repeat()``), but grain's ``batch`` on the repeated
+    dataset would let a batch straddle two epochs (mixing epoch numbers, which key the
+    augmentation, and breaking Keras's ``steps_per_epoch``), and batching each epoch
+    separately would need a dataset per epoch. Mapping batch numbers to element ranges
+    keeps random access, so ``get_state``/``set_state`` resume exactly.
     """
 
     elements: Any  # grain.MapDataset of records, infinite
@@ -287,22 +295,67 @@ class _EpochBatch(grain.transforms.Map):
 # ----------------------------------------------------------------------------- device side (JAX)
 
 
+def _pad_rows(x: np.ndarray, size: int) -> np.ndarray:
+    return np.concatenate([x, np.zeros((size - len(x),) + x.shape[1:], x.dtype)])
+
+
 def _label_dtype(dtype: str) -> str:
     return dtype if dtype != "uint8" else "float32"
 
 
-@functools.partial(jax.jit, static_argnames=("config", "dtype", "rescale", "class_mode", "num_classes"))
-def _device_step(key, images, labels, ids, epochs, *, config, dtype, rescale, class_mode, num_classes):
+# The augmentation folds the EPOCH into key(seed); the side streams fold in ids >= 2**31, which no
+# epoch number reaches, then the epoch: fold_in(fold_in(key(seed), STREAM), epoch). Never a shared key.
+POLICY_STREAM = 2**31 + 70
+MIX_STREAM = 2**31 + 80
+
+
+class Mixing(NamedTuple):
+    """Static MixUp / CutMix settings of the device step (see :class:`AugmentBatch`)."""
+
+    mixup_alpha: float | None = None
+    cutmix_alpha: float | None = None
+    probability: float = 1.0
+    num_shards: int = 1
+
+    @property
+    def on(self) -> bool:
+        return self.mixup_alpha is not None or self.cutmix_alpha is not None
+
+
+def _mix(key, x, y, ids, epoch, mixing: Mixing):
+    """MixUp and/or CutMix of an augmented batch; with both, each example picks one (50/50)."""
+    key = jax.random.fold_in(jax.random.fold_in(key, MIX_STREAM), epoch)
+    k_mixup, k_cutmix, k_choice = (jax.random.fold_in(key, i) for i in range(3))
+    common = dict(probability=mixing.probability, example_ids=ids, num_shards=mixing.num_shards)
+    outs = []
+    if mixing.mixup_alpha is not None:
+        outs.append(mixup(k_mixup, x, y, alpha=mixing.mixup_alpha, **common))
+    if mixing.cutmix_alpha is not None:
+        outs.append(cutmix(k_cutmix, x, y, alpha=mixing.cutmix_alpha, **common))
+    if len(outs) == 1:
+        return outs[0]
+    (xa, ya), (xb, yb) = outs
+    pick = jax.vmap(jax.random.bernoulli)(example_keys(k_choice, ids))
+    return jnp.where(pick[:, None, None, None], xb, xa), jnp.where(pick[:, None], yb, ya).astype(y.dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("dtype", "rescale", "class_mode", "num_classes", "mixing", "policy"))
+def _device_step(key, images, labels, ids, epochs, config, *, dtype, rescale, class_mode, num_classes, mixing, policy):
     # Float outputs augment the float values, as Keras does (it augments img_to_array's
-    # float32); uint8 output augments the uint8 images and rounds.
+    # float32); uint8 output augments the uint8 images and rounds. ``config`` is a pytree
+    # argument: its strengths are traced, so a schedule never recompiles the step.
     x = images.astype(jnp.dtype(dtype))
     if config is not None:
         keys = jax.vmap(lambda e, i: example_keys(jax.random.fold_in(key, e), i))(epochs, ids)
-        x = jax.vmap(functools.partial(augment_image, config=config))(keys, x)
+        x = engine.to_dtype(engine.run(keys, x, config).images, x.dtype)
+    if policy is not None:  # batches never straddle epochs: one epoch per batch
+        x = policy(jax.random.fold_in(jax.random.fold_in(key, POLICY_STREAM), epochs[0]), x, example_ids=ids)
     if rescale is not None:
         x = x * jnp.asarray(rescale, x.dtype)
     if class_mode == "categorical":
         y = jax.nn.one_hot(labels, num_classes, dtype=jnp.dtype(_label_dtype(dtype)))
+        if mixing.on:  # batches never straddle epochs: one epoch per batch
+            x, y = _mix(key, x, y, ids, epochs[0], mixing)
     elif class_mode in ("binary", "sparse"):
         y = labels.astype(jnp.dtype(_label_dtype(dtype)))
     elif class_mode == "input":
@@ -333,6 +386,17 @@ class AugmentBatch(grain.transforms.Map):
         dtype: Output image dtype: ``"float32"``, ``"float16"``, ``"bfloat16"`` or
             ``"uint8"``; labels use it too (float32 for uint8).
         rescale: Optional factor applied after augmentation (float dtypes only).
+        pad_to: Fixed batch size: shorter host batches (an epoch's last) are padded to
+            it before the device step and sliced after, so they reuse the compiled step.
+        policy: Optional ``(key, images, *, example_ids) -> images`` run after the
+            augmentation, e.g. ``functools.partial(jaxaug.rand_augment, num_ops=2)``
+            (its key: ``fold_in(fold_in(key(seed), POLICY_STREAM), epoch)``; per-example
+            draws come from the example ids).
+        mixing: :class:`Mixing` settings (MixUp and/or CutMix after augmentation and
+            ``rescale``; ``class_mode="categorical"`` only). Each example's draws come
+            from ``fold_in(fold_in(key(seed), 80), epoch)`` and its id, partners from
+            the same batch (within ``num_shards`` groups), so resume, read threads and
+            worker count never change them.
 
     The batch is a dict with ``"image"`` (B, H, W, C), ``"index"`` (B,) global example
     ids, ``"label"`` (B,) int labels (unless ``class_mode`` is ``"input"`` or
@@ -345,8 +409,30 @@ class AugmentBatch(grain.transforms.Map):
     num_classes: int = 0
     dtype: str = "float32"
     rescale: float | None = None
+    pad_to: int = 0
+    mixing: Mixing = Mixing()
+    policy: Any = None
 
     def __post_init__(self):
+        validation.check_int("pad_to", self.pad_to, minimum=0)
+        if self.policy is not None and not callable(self.policy):
+            raise TypeError(
+                "`policy` must be None or a callable (key, images, *, example_ids) -> images, e.g. "
+                f"functools.partial(jaxaug.rand_augment, num_ops=2), got {self.policy!r}."
+            )
+        m = self.mixing
+        if not isinstance(m, Mixing):
+            raise TypeError(f"`mixing` must be a jaxaug.grain.Mixing, got {m!r}.")
+        for name in ("mixup_alpha", "cutmix_alpha"):
+            if getattr(m, name) is not None:
+                validation.check_real(name, getattr(m, name), minimum=0.0, min_inclusive=False)
+        validation.check_real("mix_probability", m.probability, minimum=0.0, maximum=1.0)
+        validation.check_int("num_shards", m.num_shards, minimum=1)
+        if m.on and self.class_mode != "categorical":
+            raise ValueError(
+                "MixUp/CutMix mix one-hot labels: they need class_mode='categorical', "
+                f"got class_mode={self.class_mode!r}."
+            )
         seed = validation.check_int("seed", self.seed, minimum=0)
         if seed > MAX_SEED:
             raise ValueError(f"`seed` must be an int in [0, 2**32 - 1], got {seed!r}.")
@@ -398,18 +484,29 @@ class AugmentBatch(grain.transforms.Map):
         Elementwise over the batch: sharded inputs give outputs with the same sharding
         and no collectives.
         """
+        n = images.shape[0]
+        # Padded rows would become mixing partners: with mixing, a short batch compiles once instead.
+        short = isinstance(images, np.ndarray) and n < self.pad_to and not self.mixing.on
+        if short:  # pad the host arrays to the fixed batch shape: the compiled step is reused
+            images, labels, ids, epochs = (_pad_rows(a, self.pad_to) for a in (images, labels, ids, epochs))
         x, y = _device_step(
             self.key,
             images,
             labels,
             ids,
             epochs,
-            config=self.config,
+            self.config,
             dtype=self.dtype,
             rescale=self.rescale,
             class_mode=self.class_mode,
             num_classes=self.num_classes,
+            mixing=self.mixing,
+            policy=self.policy,
         )
+        if short:
+            # Slice on the host and put back: an eager device slice would compile a
+            # program for the new shape (once per epoch end on a fresh process).
+            x, y = (None if a is None else jax.device_put(np.asarray(a)[:n]) for a in (x, y))
         return x if self.class_mode is None else (x, y)
 
     def map(self, element: dict):
@@ -594,7 +691,10 @@ class DirectoryLoader:
                 f"`sharding` must be a jax.sharding.Sharding (e.g. jaxaug.data_sharding()), got {sharding!r}."
             )
         self.check_data_parallel(len(sharding.addressable_devices))
-        return self._pipeline(start_epoch, _FinishBatch(self.augment_batch, sharding, self.return_ids))
+        step = self.augment_batch
+        if step.mixing.on:  # partners within each device's rows: no cross-device traffic
+            step = dataclasses.replace(step, mixing=step.mixing._replace(num_shards=len(sharding.device_set)))
+        return self._pipeline(start_epoch, _FinishBatch(step, sharding, self.return_ids))
 
     def check_data_parallel(self, local_devices: int) -> None:
         """Raises ``ValueError`` unless every batch splits evenly over ``local_devices``.
@@ -668,6 +768,10 @@ def flow_from_directory(
     rescale: float | None = None,
     shard_options=None,
     return_ids: bool = False,
+    mixup_alpha: float | None = None,
+    cutmix_alpha: float | None = None,
+    mix_probability: float = 1.0,
+    policy=None,
 ) -> DirectoryLoader:
     """Keras ``flow_from_directory`` as a grain pipeline with augmentation on the device.
 
@@ -708,6 +812,14 @@ def flow_from_directory(
             ``(images, ids)`` for ``class_mode=None``). For exactly-once bookkeeping
             (checkpoints, logs); not for Keras ``fit``, which would read them as
             sample weights.
+        mixup_alpha: MixUp's Beta(alpha, alpha) after augmentation (None: off).
+        cutmix_alpha: CutMix's alpha (None: off). With both, each example gets one of
+            the two (50/50). Mixing needs ``class_mode="categorical"``; labels come back
+            mixed one-hot. Partners come from the same batch.
+        mix_probability: chance that an example is mixed.
+        policy: a per-example policy after ``augment``, e.g.
+            ``functools.partial(jaxaug.rand_augment, num_ops=2, magnitude=9)`` (any
+            ``(key, images, *, example_ids) -> images``); then rescale, then mixing.
 
     Returns:
         A :class:`DirectoryLoader`.
@@ -759,7 +871,17 @@ def flow_from_directory(
             f"got {shard_options!r}."
         )
     # Validate the device-step arguments before touching the file system.
-    step = AugmentBatch(seed=seed, config=augment, class_mode=class_mode, num_classes=1, dtype=dtype, rescale=rescale)
+    mixing = Mixing(mixup_alpha, cutmix_alpha, mix_probability)
+    step = AugmentBatch(
+        seed=seed,
+        config=augment,
+        class_mode=class_mode,
+        num_classes=1,
+        dtype=dtype,
+        rescale=rescale,
+        mixing=mixing,
+        policy=policy,
+    )
     source = ImageFolderSource(
         directory,
         classes=classes,
@@ -772,7 +894,7 @@ def flow_from_directory(
         raise ValueError(_no_images_message(source))
     return DirectoryLoader(
         source=source,
-        augment_batch=dataclasses.replace(step, num_classes=source.num_classes),
+        augment_batch=dataclasses.replace(step, num_classes=source.num_classes, pad_to=batch_size),
         batch_size=batch_size,
         shuffle=shuffle,
         seed=seed,

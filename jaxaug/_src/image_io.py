@@ -18,9 +18,11 @@ PIL, Keras and JAX are imported lazily, inside the functions that need them, so
 from __future__ import annotations
 
 import concurrent.futures
+import errno
 import io
 import os
 import pathlib
+import stat
 import threading
 import warnings
 from collections.abc import Sequence
@@ -118,6 +120,28 @@ def _pil():
     return Image
 
 
+def _read_regular_file(path) -> bytes:
+    """Reads a REGULAR file; anything else raises at once instead of blocking or never ending.
+
+    Opening a FIFO for reading waits forever for a writer, and a device such as
+    ``/dev/zero`` never ends: the file is opened non-blocking and checked with
+    ``fstat`` before a byte is read.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", path)
+        with os.fdopen(fd, "rb") as f:
+            fd = None
+            return f.read()
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 def _read_bytes(path: Any) -> tuple[bytes | io.IOBase, Any]:
     """Returns the file's content (or the BytesIO) and the path to name in errors."""
     if isinstance(path, io.BytesIO):
@@ -127,8 +151,7 @@ def _read_bytes(path: Any) -> tuple[bytes | io.IOBase, Any]:
         if isinstance(path, pathlib.Path):
             path = str(path.resolve())
         try:
-            with open(path, "rb") as f:
-                return f.read(), shown
+            return _read_regular_file(path), shown
         except OSError as err:
             raise ImageFileError(shown, _reason(err)) from err
     raise TypeError(f"path should be path-like or io.BytesIO, not {type(path)}")

@@ -29,7 +29,8 @@ import warnings
 
 import numpy as np
 
-from jaxaug._src import files, validation
+from jaxaug._src import files, transport, validation
+from jaxaug._src import masks as masks_lib
 
 _DIRECTORY_CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
 _DATAFRAME_CLASS_MODES = ("binary", "categorical", "input", "multi_output", "raw", "sparse", None)
@@ -107,20 +108,10 @@ def _check_masks(masks, x, data_format):
 
 
 def _check_mask_fill(mask_fill, masks):
-    """``mask_fill`` is None or a number the masks' dtype can hold exactly."""
-    if mask_fill is None:
-        return None
-    validation.check_real("mask_fill", mask_fill)
-    if masks is None:
+    """``mask_fill`` is None or a number the masks' dtype can hold exactly (``masks.check_mask_fill``)."""
+    if mask_fill is not None and masks is None:
         raise ValueError("`mask_fill` is only used with `masks`; pass masks=... or drop mask_fill.")
-    if masks.dtype.kind in "iu":
-        info = np.iinfo(masks.dtype)
-        if float(mask_fill) != int(mask_fill) or not info.min <= int(mask_fill) <= info.max:
-            raise ValueError(
-                f"`mask_fill`={mask_fill!r} cannot be stored in the masks' dtype {masks.dtype} "
-                f"(an integer in [{info.min}, {info.max}] is required)."
-            )
-    return mask_fill
+    return masks_lib.check_mask_fill(mask_fill, None if masks is None else masks.dtype)
 
 
 # Largest array ``flow`` copies into 64-byte-aligned memory so that the jitted warp can
@@ -368,13 +359,11 @@ class NumpyArrayIterator(Iterator):
         self.x = np.asarray(given, dtype=self.dtype)
         self._device_x = None
         if self.x.ndim == 4 and image_data_generator and _wants_device_view(self.x, copied=self.x is not given):
-            from jaxaug._src import legacy
-
-            if legacy.device_view(self.x) is None:
+            if transport.device_view(self.x) is None:
                 # Convert straight into aligned memory (one copy, not a conversion plus a copy).
                 self.x = None
-                self.x = legacy.aligned_copy(given, dtype=self.dtype)
-            self._device_x = legacy.device_view(self.x)
+                self.x = transport.aligned_copy(given, dtype=self.dtype)
+            self._device_x = transport.device_view(self.x)
         self.masks = masks
         self.mask_fill = mask_fill
         self.x_misc = x_misc
@@ -403,9 +392,7 @@ class NumpyArrayIterator(Iterator):
     def _get_batches_of_transformed_samples(self, index_array):
         masks = None if self.masks is None else self.masks[index_array]
         if self._device_x is not None:
-            from jaxaug._src import legacy
-
-            batch = legacy.Rows(self.x, self._device_x, index_array)
+            batch = transport.Rows(self.x, self._device_x, index_array)
         else:
             batch = self.x[index_array]
         batch_x, masks = self._augment(batch, self.dtype, masks=masks, mask_fill=self.mask_fill)
@@ -521,9 +508,7 @@ class BatchFromFilesMixin:
             interpolation="nearest",
             keep_aspect_ratio=self.keep_aspect_ratio,
         )
-        fill = self.mask_fill
-        if fill is not None and masks.dtype.kind in "iu" and int(fill) > np.iinfo(masks.dtype).max:
-            raise ValueError(f"`mask_fill`={fill!r} does not fit the decoded masks' dtype {masks.dtype}.")
+        masks_lib.check_mask_fill(self.mask_fill, masks.dtype)  # the decoded dtype is known only now
         if self.mask_color_mode == "grayscale":
             return masks[..., 0]
         return np.moveaxis(masks, -1, 1) if self.data_format == "channels_first" else masks
@@ -655,7 +640,7 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
         if mask_fill is not None:
             if mask_directory is None:
                 raise ValueError("`mask_fill` is only used with `mask_directory`; pass both or neither.")
-            validation.check_int("mask_fill", mask_fill, minimum=0)
+            masks_lib.check_mask_fill(mask_fill, "int64")  # a whole number; the decoded dtype is checked later
         self.mask_fill = mask_fill
         self.mask_directory = mask_directory
         self.mask_filepaths = None if mask_directory is None else _mask_paths(mask_directory, self.filenames)

@@ -13,12 +13,13 @@ This module imports Keras at import time; only ``jaxaug.keras`` imports it, neve
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import jax
 
 from jaxaug._src import augment as augment_lib
-from jaxaug._src import keras_adapter, resample, sampling, validation
+from jaxaug._src import keras_adapter, mixing, policies, resample, sampling, validation, warps
 
 try:
     import keras
@@ -36,7 +37,9 @@ KERAS_FILL_MODES = {
 }
 INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
 
-_augment_jit = jax.jit(augment_lib.augment, static_argnames=("config",))
+# The config is a pytree argument (traced strengths, static structure): one program per
+# layer structure, whatever the ranges.
+_augment_jit = jax.jit(augment_lib.augment)
 
 
 def _scipy_fill_mode(fill_mode: Any) -> str:
@@ -94,7 +97,7 @@ class _AugmentLayer(keras.layers.Layer):
             )
         single = len(x.shape) == 3
         key = self.seed_generator.next()  # uint32 [seed, counter]: a legacy JAX PRNG key
-        out = _augment_jit(key, x[None] if single else x, config=self._augment_config)
+        out = _augment_jit(key, x[None] if single else x, self._augment_config)
         return out[0] if single else out
 
     def compute_output_shape(self, input_shape):
@@ -293,3 +296,337 @@ class RandomColor(_AugmentLayer):
             }
         )
         return config
+
+
+def _jsonable(value):
+    """Tuples (and nested tuples) as lists: what ``get_config`` must return for a ``.keras`` file."""
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class RandomAugment(_AugmentLayer):
+    """ANY ``jaxaug.AugmentConfig`` as one Keras layer: one resample, one pixel chain.
+
+    This is how chained augmentation fuses: where a model would chain Keras's
+    ``RandomRotation``, ``RandomZoom``, ``RandomFlip``, ``RandomContrast``... (a resample
+    per geometric layer), one ``RandomAugment`` with all the settings resamples each
+    image once. Arguments are ``AugmentConfig``'s fields with its names and meanings
+    (scipy ``fill_mode`` names, ``cval``, ``interpolation_order``), given as keywords or
+    as a ready ``config=``. Training mode only; identity at inference. dtype in = dtype
+    out; channels_last ``(B, H, W, C)`` or ``(H, W, C)``.
+
+    Args:
+        config: an ``AugmentConfig`` (or the dict from ``get_config``); or None and
+            the config's fields as keywords.
+        seed: int seed of the layer's ``SeedGenerator`` (None: a random one).
+        data_format: None or ``"channels_last"``.
+        **kwargs: ``AugmentConfig`` fields, then ``keras.layers.Layer`` arguments.
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import RandomAugment
+        >>> layer = RandomAugment(rotation_range=20, horizontal_flip=True, brightness_range=(0.8, 1.2), seed=0)
+        >>> layer(np.zeros((2, 16, 16, 3), np.uint8), training=True).dtype
+        dtype('uint8')
+        >>> RandomAugment.from_config(layer.get_config()).augment_config == layer.augment_config
+        True
+    """
+
+    def __init__(self, config=None, *, seed: int | None = None, data_format: str | None = None, **kwargs):
+        names = {f.name for f in dataclasses.fields(sampling.AugmentConfig)}
+        fields = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+        if config is None:
+            config = sampling.AugmentConfig(**fields)
+        elif fields:
+            raise TypeError(f"Pass either `config` or AugmentConfig fields, not both (got {sorted(fields)}).")
+        elif isinstance(config, dict):
+            config = sampling.AugmentConfig(**config)
+        elif not isinstance(config, sampling.AugmentConfig):
+            raise TypeError(f"`config` must be a jaxaug.AugmentConfig, a dict of its fields or None, got {config!r}.")
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self._augment_config = config
+
+    def get_config(self) -> dict[str, Any]:
+        c = self._augment_config
+        config = super().get_config()
+        config["config"] = {f.name: _jsonable(getattr(c, f.name)) for f in dataclasses.fields(c)}
+        return config
+
+
+class _MixLayer(keras.layers.Layer):
+    """MixUp / CutMix over ``jaxaug.mixup`` / ``jaxaug.cutmix`` (training mode only)."""
+
+    _fn = None
+
+    def __init__(self, alpha: float = 1.0, *, probability: float = 1.0, seed: int | None = None, **kwargs):
+        keras_adapter.check_backend()
+        kwargs.setdefault("autocast", False)
+        super().__init__(**kwargs)
+        self.alpha = validation.check_real("alpha", alpha, minimum=0.0, min_inclusive=False)
+        self.probability = validation.check_real("probability", probability, minimum=0.0, maximum=1.0)
+        self.seed = None if seed is None else validation.check_int("seed", seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, data, training=None):
+        """``data``: images ``(B, H, W, C)``, or ``{"images": x, "labels": y}`` (one-hot or soft)."""
+        if not training:
+            return data
+        key = self.seed_generator.next()
+        if isinstance(data, dict):
+            images, labels = data["images"], data["labels"]
+        else:
+            images, labels = data, None
+        y = labels if labels is not None else jax.numpy.zeros((images.shape[0], 1), jax.numpy.float32)
+        fn = type(self)._fn
+        x, y = fn(key, images, y, alpha=self.alpha, probability=self.probability)[:2]
+        if not isinstance(data, dict):
+            return x
+        return {**data, "images": x, "labels": y.astype(labels.dtype)}
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_output_spec(self, data, training=None):
+        return jax.tree.map(lambda t: keras.KerasTensor(t.shape, dtype=t.dtype), data)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update({"alpha": self.alpha, "probability": self.probability, "seed": self.seed})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class MixUp(_MixLayer):
+    """MixUp (``jaxaug.mixup``): per-example ``lambda ~ Beta(alpha, alpha)``, partners within the batch.
+
+    Call it on images, or on ``{"images": x, "labels": one_hot}`` to mix the labels with
+    the same lambda (Keras 3's ``MixUp`` convention). Training mode only.
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import MixUp
+        >>> out = MixUp(alpha=0.4, seed=0)({"images": np.ones((4, 8, 8, 3), np.float32),
+        ...                                 "labels": np.eye(4, dtype=np.float32)}, training=True)
+        >>> out["labels"].shape
+        (4, 4)
+    """
+
+    _fn = staticmethod(mixing.mixup)
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class CutMix(_MixLayer):
+    """CutMix (``jaxaug.cutmix``): a partner's rectangle pasted per example, labels by pasted area.
+
+    Call it on images, or on ``{"images": x, "labels": one_hot}``. Training mode only.
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import CutMix
+        >>> CutMix(alpha=1.0, seed=0)(np.zeros((2, 8, 8, 3), np.uint8), training=True).dtype
+        dtype('uint8')
+    """
+
+    _fn = staticmethod(mixing.cutmix)
+
+
+class _PresetLayer(RandomAugment):
+    """A :class:`RandomAugment` whose arguments are a named subset of ``AugmentConfig``'s fields."""
+
+    _FIELDS: tuple[str, ...] = ()
+
+    def __init__(self, *, seed: int | None = None, data_format: str | None = None, **kwargs):
+        names = {f.name for f in dataclasses.fields(sampling.AugmentConfig)}
+        fields = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+        extra = sorted(set(fields) - set(self._FIELDS))
+        if extra:
+            raise TypeError(f"{type(self).__name__} takes {self._FIELDS}; got {extra} (use RandomAugment).")
+        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+        kwargs.pop("config", None)  # from get_config: the fields below rebuild it
+        super().__init__(sampling.AugmentConfig(**fields), seed=seed, data_format=data_format, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        c = config.pop("config")
+        config.update({name: c[name] for name in self._FIELDS})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class RandomResizedCrop(_PresetLayer):
+    """Random resized crop (Inception/torchvision) to ``output_size``, in ONE resample.
+
+    Args: ``output_size`` (required), ``crop_scale`` (default (0.08, 1.0)),
+    ``crop_ratio``, ``horizontal_flip``, ``interpolation_order``, ``fill_mode``,
+    ``cval`` (AugmentConfig's meanings), ``seed``, ``data_format``. Training mode only;
+    at inference the layer RESIZES to ``output_size`` (so shapes match in both modes).
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import RandomResizedCrop
+        >>> layer = RandomResizedCrop(output_size=(8, 8), seed=0)
+        >>> layer(np.zeros((2, 16, 12, 3), np.uint8), training=True).shape, layer(np.zeros((2, 16, 12, 3))).shape
+        ((2, 8, 8, 3), (2, 8, 8, 3))
+    """
+
+    _FIELDS = ("output_size", "crop_scale", "crop_ratio", "horizontal_flip", "interpolation_order", "fill_mode", "cval")
+
+    def __init__(self, output_size, crop_scale=(0.08, 1.0), **kwargs):
+        super().__init__(output_size=tuple(output_size), crop_scale=tuple(crop_scale), **kwargs)
+
+    def call(self, inputs, training=None):
+        if training:
+            return super().call(inputs, training=True)
+        size = self._augment_config.output_size
+        resize = jax.vmap(lambda x: warps.resize(x, size, order=self._augment_config.interpolation_order))
+        single = len(inputs.shape) == 3
+        out = resize(inputs[None] if single else inputs)
+        return out[0] if single else out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-3]) + tuple(self._augment_config.output_size) + (input_shape[-1],)
+
+    def compute_output_spec(self, inputs, training=None):
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=inputs.dtype)
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class RandomPerspective(_PresetLayer):
+    """Random perspective: each corner moves inward by up to ``perspective_range`` x half the side.
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import RandomPerspective
+        >>> RandomPerspective(perspective_range=0.3, seed=0)(np.zeros((1, 8, 8, 3)), training=True).shape
+        (1, 8, 8, 3)
+    """
+
+    _FIELDS = ("perspective_range", "interpolation_order", "fill_mode", "cval")
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class RandomElastic(_PresetLayer):
+    """Elastic warp (Simard et al.): a smoothed random field of ``elastic_sigma`` px scaled by ``elastic_alpha`` px.
+
+    Memory is O(B * H * W) (a separable blur of the field), unlike a dense kernel.
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import RandomElastic
+        >>> RandomElastic(elastic_alpha=4.0, elastic_sigma=3.0, seed=0)(np.zeros((1, 8, 8, 3)), training=True).shape
+        (1, 8, 8, 3)
+    """
+
+    _FIELDS = ("elastic_alpha", "elastic_sigma", "interpolation_order", "fill_mode", "cval")
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class RandomColorJitter(_PresetLayer):
+    """Brightness, contrast, saturation and hue, drawn per example, in one fused chain (no resample).
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import RandomColorJitter
+        >>> layer = RandomColorJitter(contrast_range=(0.6, 1.4), hue_range=(-0.1, 0.1), seed=0)
+        >>> layer(np.zeros((2, 8, 8, 3), np.uint8), training=True).dtype
+        dtype('uint8')
+    """
+
+    _FIELDS = ("brightness_range", "contrast_range", "saturation_range", "hue_range", "max_value")
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class RandomErasing(_PresetLayer):
+    """Random erasing (Zhong et al.): a rectangle per example, with probability ``erasing_probability``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import RandomErasing
+        >>> RandomErasing(erasing_probability=1.0, seed=0)(np.ones((1, 8, 8, 3)), training=True).shape
+        (1, 8, 8, 3)
+    """
+
+    _FIELDS = ("erasing_probability", "erasing_scale", "erasing_ratio", "erasing_value", "max_value")
+
+
+class _PolicyLayer(keras.layers.Layer):
+    """A policy (``jaxaug.rand_augment`` ...) as a layer: its keyword arguments are the layer's."""
+
+    _policy = None
+    _ARGS: tuple[str, ...] = ()
+
+    def __init__(self, *, seed: int | None = None, **kwargs):
+        keras_adapter.check_backend()
+        args = {k: kwargs.pop(k) for k in list(kwargs) if k in self._ARGS}
+        kwargs.setdefault("autocast", False)
+        super().__init__(**kwargs)
+        self.seed = None if seed is None else validation.check_int("seed", seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.policy_args = {k: tuple(v) if isinstance(v, list) else v for k, v in args.items()}
+        # Validate now (the policy raises named errors for bad arguments).
+        type(self)._policy(jax.random.key(0), jax.numpy.zeros((1, 2, 2, 3), jax.numpy.uint8), **self.policy_args)
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        single = len(inputs.shape) == 3
+        out = type(self)._policy(self.seed_generator.next(), inputs[None] if single else inputs, **self.policy_args)
+        return out[0] if single else out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_output_spec(self, inputs, training=None):
+        return keras.KerasTensor(inputs.shape, dtype=inputs.dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update({"seed": self.seed, **{k: _jsonable(v) for k, v in self.policy_args.items()}})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class RandAugment(_PolicyLayer):
+    """RandAugment per example (``jaxaug.rand_augment``): its own ops and magnitudes for every image.
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import RandAugment
+        >>> RandAugment(num_ops=2, magnitude=9, seed=0)(np.zeros((2, 8, 8, 3), np.uint8), training=True).dtype
+        dtype('uint8')
+    """
+
+    _policy = staticmethod(policies.rand_augment)
+    _ARGS = ("num_ops", "magnitude", "num_magnitude_bins", "ops", "order", "mode", "cval", "max_value")
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class TrivialAugment(_PolicyLayer):
+    """TrivialAugment Wide per example (``jaxaug.trivial_augment``).
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import TrivialAugment
+        >>> TrivialAugment(seed=0)(np.zeros((2, 8, 8, 3), np.uint8), training=True).shape
+        (2, 8, 8, 3)
+    """
+
+    _policy = staticmethod(policies.trivial_augment)
+    _ARGS = ("num_magnitude_bins", "ops", "order", "mode", "cval", "max_value")
+
+
+@keras.saving.register_keras_serializable(package="jaxaug")
+class AugMix(_PolicyLayer):
+    """AugMix per example (``jaxaug.augmix``).
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxaug._src.keras_layers import AugMix
+        >>> AugMix(severity=3, seed=0)(np.zeros((2, 8, 8, 3), np.float32), training=True).shape
+        (2, 8, 8, 3)
+    """
+
+    _policy = staticmethod(policies.augmix)
+    _ARGS = ("severity", "width", "depth", "alpha", "all_ops", "ops", "order", "mode", "cval", "max_value")

@@ -12,13 +12,14 @@ the same global numpy seed:
   pivot about ``(row=(W-1)/2, col=(H-1)/2)``, which is off-centre on non-square
   images. ``keras_quirks=False`` gives the geometrically correct version: the height
   shift moves rows, the width shift moves columns, the pivot is the true centre.
-* Pixels move in ONE jitted JAX call per batch (``vmap`` of the core resampler over
-  per-image matrices; flips are folded into the matrix). Boundary modes follow
-  ``scipy.ndimage`` exactly (the core resampler emulates scipy's ``constant`` hard
-  cut and ``wrap`` period).
-* Channel shift (one offset for all channels, clipped to the image's min/max) and
-  brightness (PIL's 8-bit path, written out as arithmetic) run in numpy with Keras's
-  arithmetic, after the resample, in Keras's order.
+* Keras's draws are mapped onto the engine's params (:func:`keras_params`: the quirks
+  are part of that mapping), and ONE jitted engine call per batch builds the matrices
+  with the core builders, resamples (flips folded into the matrix) and applies the
+  channel shift (one offset for all channels, clipped to the image's min/max: the
+  same float32 arithmetic as Keras). Boundary modes follow ``scipy.ndimage`` exactly
+  (scipy's ``constant`` hard cut and ``wrap`` period), spline orders 2-5 included.
+* Brightness (PIL's 8-bit path, written out as arithmetic) runs in numpy with Keras's
+  arithmetic, after the engine call, in Keras's order.
 
 How a batch is made fast without changing a value (``ImageDataGenerator.augment_batch``):
 
@@ -43,8 +44,6 @@ Known, documented differences from Keras:
   ``cval`` on one side and as the edge value on the other (scipy cuts hard at the
   border, so a 1e-16 rounding difference flips it). With ``interpolation_order=0`` a
   source coordinate within ~1e-5 of a half-integer can round to the other neighbour.
-* ``interpolation_order`` 2-5 (scipy splines) raise ``NotImplementedError`` at
-  construction: the core resampler supports orders 0 and 1 only.
 * ``fill_mode`` and ``interpolation_order`` are validated at construction (Keras
   fails only when a transform runs).
 * Brightness uses the generator's ``data_format`` (Keras uses the global one and
@@ -63,18 +62,16 @@ Known, documented differences from Keras:
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
-from jaxaug._src import resample, validation
+from jaxaug._src import engine, resample, transport, validation
+from jaxaug._src.sampling import AugmentParams
 
 _SUBSETS = ("training", "validation")
 _GEOMETRY_DEFAULTS = (("theta", 0.0), ("tx", 0.0), ("ty", 0.0), ("shear", 0.0), ("zx", 1.0), ("zy", 1.0))
@@ -99,240 +96,60 @@ def _floatx() -> str:
 
 
 # ----------------------------------------------------------------------------------
-# The batched JAX resample: one jitted call per batch.
+# Keras's draws as engine params: the quirks are part of this mapping, not a second algebra.
 # ----------------------------------------------------------------------------------
 
 
-def _jax_dtype(dtype) -> np.dtype:
-    """The dtype JAX stores ``dtype`` in (``float64`` becomes ``float32`` unless x64 is on)."""
-    return np.dtype(jax.dtypes.canonicalize_dtype(np.dtype(dtype)))
+def keras_params(
+    params: dict, height: int, width: int, channels: int, *, keras_quirks: bool = True
+) -> tuple[AugmentParams, tuple[float, float] | None]:
+    """Maps a :meth:`ImageDataGenerator.draw_batch` dict onto the engine's ``AugmentParams``.
 
+    The engine then builds each matrix with the core builders (``params_to_matrix``)
+    inside the jitted batch call. In those terms Keras's closed form is::
 
-@functools.partial(jax.jit, static_argnames=("order", "mode", "dtype", "channels_first"))
-def _warp_batch(
-    images: jax.Array,
-    matrices: jax.Array,
-    cval: jax.Array,
-    *,
-    order: int,
-    mode: str,
-    dtype: str,
-    channels_first: bool = False,
-):
-    """Resamples ``(B, H, W, C)`` (or ``(B, C, H, W)``) images with per-image ``(B, 3, 3)`` matrices.
+        compose(offset_matrix(compose(rotation_matrix(t), translation_matrix(-ty, -tx),
+                                      shear_matrix(s), zoom_matrix(zy, zx)), *pivot),
+                center_matrix(flip_matrix(flip_horizontal, flip_vertical), (H, W)))
 
-    The input may have any real dtype (decoded ``uint8`` batches are converted on the
-    device); the result is cast to ``dtype`` (integers rounded half away from zero).
-    """
-    if channels_first:
-        images = jnp.moveaxis(images, 1, -1)
-
-    def one(image, matrix):
-        return resample.resample_float(image, matrix, order, mode, cval)
-
-    out = resample.cast_like(jax.vmap(one)(images, matrices), jnp.dtype(dtype))
-    return jnp.moveaxis(out, -1, 1) if channels_first else out
-
-
-@functools.partial(jax.jit, static_argnames=("order", "mode", "dtype", "channels_first"))
-def _warp_rows(
-    data: jax.Array,
-    index: jax.Array,
-    matrices: jax.Array,
-    cval: jax.Array,
-    *,
-    order: int,
-    mode: str,
-    dtype: str,
-    channels_first: bool = False,
-):
-    """:func:`_warp_batch` of ``data[index]``: XLA fuses the row gather into the resample's gather."""
-    images = jnp.take(data, index, axis=0)
-    return _warp_batch(images, matrices, cval, order=order, mode=mode, dtype=dtype, channels_first=channels_first)
-
-
-class Rows:
-    """The batch ``host[index]`` of a dataset that is also visible to JAX, without the host gather.
-
-    ``device`` is a JAX array over the SAME memory as ``host`` (a zero-copy DLPack
-    import on the CPU backend, see :func:`device_view`), so the jitted warp reads the
-    batch's rows straight from the dataset: no host gather, no transfer. Indexing a
-    ``Rows`` gives the host row, so per-image steps work as on a numpy batch.
-    """
-
-    def __init__(self, host: np.ndarray, device: jax.Array, index):
-        self.host, self.device = host, device
-        self.index = np.asarray(index, dtype=np.int64)
-        self.shape = (len(self.index),) + host.shape[1:]
-        self.dtype = host.dtype
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def __getitem__(self, i):
-        return self.host[self.index[i]]
-
-
-def aligned_copy(x: np.ndarray, dtype=None) -> np.ndarray:
-    """A C-contiguous copy of ``x`` (cast to ``dtype``) starting on a 64-byte boundary (DLPack-importable)."""
-    dtype = np.dtype(x.dtype if dtype is None else dtype)
-    nbytes = x.size * dtype.itemsize
-    buf = np.empty(nbytes + 64, np.uint8)
-    start = -buf.ctypes.data % 64
-    out = buf[start : start + nbytes].view(dtype).reshape(x.shape)
-    out[...] = x
-    return out
-
-
-def device_view(x: np.ndarray):
-    """A JAX array sharing ``x``'s memory, or None where that is not possible.
-
-    Only on the CPU backend (elsewhere device memory is separate), for C-contiguous,
-    64-byte-aligned arrays of a dtype JAX keeps (not float64 without x64).
-    """
-    if jax.default_backend() != "cpu" or x.ndim == 0 or _jax_dtype(x.dtype) != x.dtype or not x.flags.c_contiguous:
-        return None
-    try:
-        view = jnp.from_dlpack(x, copy=False)
-    except (ValueError, TypeError, RuntimeError, BufferError):
-        return None
-    return view if view.unsafe_buffer_pointer() == x.ctypes.data else None
-
-
-def warp_batch(
-    images: np.ndarray,
-    matrices: np.ndarray,
-    *,
-    order: int,
-    mode: str,
-    cval: float,
-    pad_to: int = 0,
-    dtype=None,
-    channels_first: bool = False,
-) -> np.ndarray:
-    """Applies per-image matrices to a batch in one jitted call.
-
-    Args:
-        images: ``(B, H, W, C)`` numpy batch (``(B, C, H, W)`` with ``channels_first``),
-            or :class:`Rows` of a dataset (gathered on the device).
-        matrices: ``(B, 3, 3)`` output-to-input matrices in ``(row, col)``.
-        order, mode, cval: resampling settings (scipy semantics).
-        pad_to: pad the batch with zeros/identities up to this size, so that a short
-            final batch reuses the compiled program instead of compiling again.
-        dtype: dtype of the result (default: ``images.dtype``). A ``uint8`` batch with
-            ``dtype="float32"`` gives exactly the warp of ``images.astype("float32")``:
-            the conversion happens on the device, so a quarter of the bytes travel.
-        channels_first: the batch is ``(B, C, H, W)``; the result is too.
+    With ``keras_quirks=True`` (exact parity) ``tx`` (drawn from
+    ``height_shift_range``) moves columns and ``ty`` rows, and the pivot is Keras's
+    ``(row=(W-1)/2, col=(H-1)/2)``, off-centre on non-square images. With
+    ``keras_quirks=False`` ``tx`` moves rows, ``ty`` columns, and the pivot is the true
+    centre. Keras's channel shift (one offset for all channels) becomes ``C`` equal
+    offsets (0 where none was drawn).
 
     Returns:
-        A new, writable numpy array shaped like ``images`` (float64 results are
-        computed in float32 unless JAX runs with x64 enabled).
+        ``(params, pivot)``: float32/bool numpy params with leading dim B, and the
+        ``(row, col)`` pivot (None: the true centre).
     """
-    n = images.shape[0]
-    out_dtype = np.dtype(images.dtype if dtype is None else dtype)
-    mats = np.asarray(matrices, np.float32)
-    if pad_to > n:
-        mats = np.concatenate([mats, np.broadcast_to(np.eye(3, dtype=np.float32), (pad_to - n, 3, 3))])
-    work = _jax_dtype(out_dtype)
-    settings = dict(order=order, mode=mode, dtype=work.name, channels_first=channels_first)
-    if isinstance(images, Rows):
-        index = np.zeros(max(pad_to, n), np.int32)
-        index[:n] = images.index
-        out = _warp_rows(images.device, index, mats, np.float32(cval), **settings)
-    else:
-        images = images.astype(_jax_dtype(images.dtype), copy=False)
-        if pad_to > n:
-            images = np.concatenate([images, np.zeros((pad_to - n,) + images.shape[1:], images.dtype)])
-        out = _warp_batch(images, mats, np.float32(cval), **settings)
-    # One copy device -> host into a writable array (standardize works in place, as in Keras).
-    host = np.asarray(out)[:n]
-    return host.astype(out_dtype) if work != out_dtype else np.array(host)
-
-
-# ----------------------------------------------------------------------------------
-# Keras's affine matrix, vectorised over a batch, in float64.
-# ----------------------------------------------------------------------------------
-
-
-def keras_matrices(
-    theta,
-    tx,
-    ty,
-    shear,
-    zx,
-    zy,
-    height: int,
-    width: int,
-    *,
-    keras_quirks: bool = True,
-    flip_horizontal=None,
-    flip_vertical=None,
-) -> np.ndarray:
-    """Keras's affine matrices in jaxaug's ``(row, col)`` output-to-input convention.
-
-    All parameter arguments are arrays of shape ``(B,)`` (degrees for ``theta`` and
-    ``shear``, pixels for ``tx``/``ty``). With ``keras_quirks=True`` the result equals
-    the matrix Keras hands to ``scipy.ndimage.affine_transform`` (``tx`` moves
-    columns, the pivot is ``(row=(W-1)/2, col=(H-1)/2)``). In terms of the core
-    builders of ``jaxaug._src.matrices`` it is::
-
-        offset_matrix(compose(rotation_matrix(t), translation_matrix(-ty, -tx),
-                              shear_matrix(s), zoom_matrix(zy, zx)), (W-1)/2, (H-1)/2)
-
-    With ``keras_quirks=False`` ``tx`` moves rows, ``ty`` columns, and the pivot is
-    the true centre ``((H-1)/2, (W-1)/2)``. Flags ``flip_horizontal``/``flip_vertical``
-    (``(B,)`` bools) fold Keras's post-affine flips into the matrix.
-
-    Returns:
-        ``(B, 3, 3)`` float64 matrices.
-    """
-    theta = np.deg2rad(np.asarray(theta, np.float64))
-    shear = np.deg2rad(np.asarray(shear, np.float64))
-    tx = np.asarray(tx, np.float64)
-    ty = np.asarray(ty, np.float64)
-    zx = np.asarray(zx, np.float64)
-    zy = np.asarray(zy, np.float64)
+    tx = np.asarray(params["tx"], np.float64)
+    ty = np.asarray(params["ty"], np.float64)
     if not keras_quirks:
         tx, ty = ty, tx
-    n = theta.shape[0]
+    n = len(tx)
+    shift = np.zeros((n, channels), np.float32)
+    intensity = params.get("channel_shift_intensity")
+    if intensity is not None:
+        shift[:] = np.asarray([0.0 if v is None else v for v in intensity], np.float64).astype(np.float32)[:, None]
 
-    def eye():
-        out = np.zeros((n, 3, 3))
-        out[:, 0, 0] = out[:, 1, 1] = out[:, 2, 2] = 1.0
-        return out
+    def f32(x):
+        return np.asarray(x, np.float64).astype(np.float32).reshape(n)
 
-    # Keras's (x = col, y = row) frame: R @ T @ S @ Z.
-    c, s = np.cos(theta), np.sin(theta)
-    rot = eye()
-    rot[:, 0, 0], rot[:, 0, 1], rot[:, 1, 0], rot[:, 1, 1] = c, -s, s, c
-    shift = eye()
-    shift[:, 0, 2], shift[:, 1, 2] = tx, ty
-    sh = eye()
-    sh[:, 0, 1], sh[:, 1, 1] = -np.sin(shear), np.cos(shear)
-    zoom = eye()
-    zoom[:, 0, 0], zoom[:, 1, 1] = zx, zy
-    m = rot @ shift @ sh @ zoom
-    if keras_quirks:
-        ox, oy = height / 2 - 0.5, width / 2 - 0.5  # the non-square pivot quirk
-    else:
-        ox, oy = (width - 1) / 2, (height - 1) / 2
-    to_center = np.array([[1.0, 0.0, ox], [0.0, 1.0, oy], [0.0, 0.0, 1.0]])
-    from_center = np.array([[1.0, 0.0, -ox], [0.0, 1.0, -oy], [0.0, 0.0, 1.0]])
-    m = to_center @ m @ from_center
-    # (x, y) -> (row, col): swap the first two rows and columns.
-    m = m[:, [1, 0, 2]][:, :, [1, 0, 2]]
-    if flip_horizontal is not None or flip_vertical is not None:
-        flips = np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
-        if flip_horizontal is not None:
-            fh = np.asarray(flip_horizontal, bool)
-            flips[fh, 1, 1] = -1.0
-            flips[fh, 1, 2] = width - 1
-        if flip_vertical is not None:
-            fv = np.asarray(flip_vertical, bool)
-            flips[fv, 0, 0] = -1.0
-            flips[fv, 0, 2] = height - 1
-        m = m @ flips
-    return m
+    out = AugmentParams(
+        theta=f32(np.deg2rad(np.asarray(params["theta"], np.float64))),
+        dy=f32(-ty),
+        dx=f32(-tx),
+        shear=f32(np.deg2rad(np.asarray(params["shear"], np.float64))),
+        zy=f32(params["zy"]),
+        zx=f32(params["zx"]),
+        flip_horizontal=np.asarray(params["flip_horizontal"], bool).reshape(n),
+        flip_vertical=np.asarray(params["flip_vertical"], bool).reshape(n),
+        channel_shift=shift,
+        brightness=np.ones(n, np.float32),
+    )
+    pivot = ((width - 1) / 2, (height - 1) / 2) if keras_quirks else None
+    return out, pivot
 
 
 def _is_identity_affine(params: dict) -> bool:
@@ -368,15 +185,21 @@ def _brightness_hwc(x: np.ndarray, brightness, scale: bool, *, snap: bool = Fals
     ``ImageEnhance.Brightness`` (``clip(trunc(float32(v) * float32(b)), 0, 255)`` on
     colour bands; alpha untouched), ``img_to_array`` (floatx), then the inverse of the
     local scaling when ``scale`` is False and the data were outside [0, 255].
+
+    ``snap`` (resampled images) first rounds values within 1e-4 of an integer to it,
+    BEFORE the [0, 255] range test: float32 interpolation noise (``255.00002`` where
+    scipy's float64 result rounds to ``255.0``) must neither change an 8-bit level nor
+    switch on the min-max rescaling.
     """
+    if snap:
+        x = np.asarray(x)
+        r = np.rint(x)
+        x = np.where(np.abs(x - r) <= 1e-4, r, x).astype(x.dtype)
     x_min, x_max = np.min(x), np.max(x)
     local = bool(x_min < 0 or x_max > 255)
     v = np.asarray(x, dtype=_floatx())
     if v.ndim != 3:
         raise ValueError(f"Expected image array to have rank 3 (single image). Got array with shape: {v.shape}")
-    if snap:
-        r = np.rint(v)
-        v = np.where(np.abs(v - r) <= 1e-4, r, v).astype(v.dtype)
     if local or scale:
         v = v - np.min(v)
         v_max = np.max(v)
@@ -476,7 +299,7 @@ def apply_affine_transform(
         fill_mode: a scipy.ndimage mode (``constant, nearest, reflect, wrap, mirror,
             grid-constant, grid-wrap, grid-mirror``).
         cval: fill value for ``constant``.
-        order: 0 or 1 (2-5 raise ``NotImplementedError``).
+        order: spline order 0-5 (scipy's, prefilter on).
 
     Returns:
         The transformed image, same shape and dtype.
@@ -495,12 +318,15 @@ def apply_affine_transform(
         return x
     x = np.asarray(x)
     height, width = x.shape[row_axis], x.shape[col_axis]
-    m = keras_matrices([theta], [tx], [ty], [shear], [zx], [zy], height, width)
+    draw = {"theta": [theta], "tx": [tx], "ty": [ty], "shear": [shear], "zx": [zx], "zy": [zy]}
+    draw.update(flip_horizontal=[False], flip_vertical=[False])
     # With col_axis < row_axis Keras applies its (x, y) matrix unswapped to an array
     # whose first spatial axis is x: that is the swapped matrix on the (row, col) view.
     hwc = np.moveaxis(x, (row_axis, col_axis, channel_axis), (0, 1, 2))
-    out = warp_batch(hwc[None], m, order=order, mode=fill_mode, cval=cval)[0]
-    return np.moveaxis(out, (0, 1, 2), (row_axis, col_axis, channel_axis))
+    params, pivot = keras_params(draw, height, width, hwc.shape[-1])
+    plan = engine.Plan("affine", order, fill_mode)
+    out, _ = transport.device_batch(hwc[None], params, plan, cval=cval, pivot=pivot)
+    return np.moveaxis(out[0], (0, 1, 2), (row_axis, col_axis, channel_axis))
 
 
 def random_rotation(
@@ -759,8 +585,7 @@ class ImageDataGenerator:
         data_format: ``channels_last`` or ``channels_first`` (default: Keras's global
             setting, else ``channels_last``).
         validation_split: fraction reserved for ``subset="validation"``.
-        interpolation_order: 0 (nearest) or 1 (bilinear). Spline orders 2-5 raise
-            ``NotImplementedError`` (the resampler has no spline prefilter).
+        interpolation_order: 0 (nearest), 1 (bilinear) or a scipy spline order 2-5.
         dtype: dtype of the batches (default: Keras's floatx, else float32).
         keras_quirks: keep Keras's geometry quirks (default ``True``, exact parity).
             ``False``: ``height_shift_range`` moves rows by up to ``h * H`` pixels,
@@ -768,7 +593,7 @@ class ImageDataGenerator:
             zoom pivot about the true centre. The random draws are identical.
 
     Raises:
-        ValueError / TypeError / NotImplementedError: invalid parameters, at
+        ValueError / TypeError: invalid parameters, at
             construction (listing the valid values).
 
     Examples:
@@ -1273,72 +1098,74 @@ class ImageDataGenerator:
             params["ty"] = params["ty"] * img_shape[col_axis]
         return params
 
-    def _geometry(self, batch, p, *, dtype, pad_to=0, masks=None, mask_fill=None):
-        """The geometric part of a batch: ONE jitted warp for all images (and masks).
+    def _transform(self, batch, p, *, dtype, pad_to=0, masks=None, mask_fill=None):
+        """Geometry and channel shift of a whole batch (and its masks): ONE engine call.
+
+        Keras's draws ``p`` are mapped onto the engine's params (:func:`keras_params`);
+        the engine builds the matrices, resamples once (flips folded in: a flip or an
+        identity resamples to exactly the input values) and applies the channel shift,
+        all inside one jitted call.
 
         Returns:
-            ``(x, affine, masks)``: ``x`` is the warped batch in ``dtype`` when any image
-            has a non-identity affine part (``affine.any()``), else ``batch`` itself;
-            rows of non-affine images are NOT final (see :meth:`_finish_image`).
+            ``(x, affine, masks)``: ``x`` the batch in ``dtype`` after geometry and channel
+            shift (``batch`` itself when nothing moves or shifts), ``affine`` a ``(B,)``
+            bool array of images with a non-identity affine part (Keras skips the warp
+            for the others, which matters for the brightness step), and the warped masks.
         """
         row_axis, col_axis = self.row_axis - 1, self.col_axis - 1
         height, width = batch.shape[1 + row_axis], batch.shape[1 + col_axis]
+        channels = batch.shape[self.channel_axis]
         affine = ~(
             (p["theta"] == 0) & (p["tx"] == 0) & (p["ty"] == 0) & (p["shear"] == 0) & (p["zx"] == 1) & (p["zy"] == 1)
         )
-        mats = None
-        if affine.any() or masks is not None:
-            # Flips are folded into the matrix (Keras flips after the affine step; an exact
-            # permutation of the output, so the order does not matter for the pixels).
-            mats = self.batch_matrices(p, height, width)
-        x = batch
-        if affine.any():
-            x = warp_batch(
-                batch,
-                mats,
-                order=self.interpolation_order,
-                mode=self.fill_mode,
-                cval=self.cval,
-                pad_to=pad_to,
-                dtype=dtype,
-                channels_first=self.data_format == "channels_first",
-            )
-        if masks is not None:
-            mode, cval = (self.fill_mode, self.cval) if mask_fill is None else ("constant", mask_fill)
-            m = masks[..., None] if masks.ndim == 3 else masks
-            m = warp_batch(
-                m,
-                mats,
-                order=0,
-                mode=mode,
-                cval=cval,
-                pad_to=pad_to,
-                channels_first=self.data_format == "channels_first" and masks.ndim == 4,
-            )
-            masks = m[..., 0] if masks.ndim == 3 else m
+        flips = p["flip_horizontal"].any() or p["flip_vertical"].any()
+        geometry = "affine" if affine.any() else "flips" if flips else "none"
+        shift = p["channel_shift_intensity"] is not None
+        if geometry == "none" and not shift and masks is None:
+            return batch, affine, None
+        params, pivot = keras_params(p, height, width, channels, keras_quirks=self.keras_quirks)
+        plan = engine.Plan(geometry, self.interpolation_order, self.fill_mode, channel_shift=shift)
+        x, masks = transport.device_batch(
+            batch,
+            params,
+            plan,
+            cval=self.cval,
+            pivot=pivot,
+            pad_to=pad_to,
+            dtype=dtype,
+            channels_first=self.data_format == "channels_first",
+            masks=masks,
+            mask_fill=mask_fill,
+        )
         return x, affine, masks
 
-    def _finish_image(self, i, x, batch, p, affine, dtype):
-        """Image ``i`` after :meth:`_geometry`: channel shift, flips, brightness, in Keras's order."""
-        if affine[i]:
-            xi = x[i]  # warped, flips included
-        else:
-            xi = batch[i].astype(dtype, copy=False)  # Keras skips the affine step: x itself
-        cs = p["channel_shift_intensity"]
-        if cs is not None and cs[i] is not None:
-            xi = _channel_shift(xi, cs[i])
-        if not affine[i]:
-            if p["flip_horizontal"][i]:
-                xi = np.flip(xi, self.col_axis - 1)
-            if p["flip_vertical"][i]:
-                xi = np.flip(xi, self.row_axis - 1)
+    def _brightness(self, xi, brightness, affine: bool):
+        """Keras's PIL 8-bit brightness step on one image (after geometry and channel shift).
+
+        Channels are read along this generator's channel axis. Keras reads them along
+        the GLOBAL data format's axis instead; where that is the only view PIL accepts
+        (1, 3 or 4 channels; e.g. ``fit(x, augment=True)`` on ``(N, 10, 10, 3)`` with a
+        channels_first generator), Keras's view is used, as Keras does, instead of failing.
+        """
+        if brightness is None:
+            return xi
+        hwc = self._to_hwc(xi)
+        if hwc.shape[-1] not in (1, 3, 4):
+            keras_last = _image_data_format() == "channels_last"
+            keras_hwc = xi if keras_last else np.moveaxis(xi, 0, -1)
+            if keras_hwc.shape[-1] in (1, 3, 4):
+                out = _brightness_hwc(keras_hwc, brightness, False, snap=affine)
+                return out if keras_last else np.moveaxis(out, -1, 0)
+        return self._from_hwc(_brightness_hwc(hwc, brightness, False, snap=affine))
+
+    def _colour(self, x, batch, p, affine, dtype, i):
+        """Image ``i`` after :meth:`_transform`, with Keras's brightness step."""
+        xi = x[i] if x is not batch else batch[i].astype(dtype, copy=False)
         br = p["brightness"]
-        if br is not None and br[i] is not None:
-            xi = self._from_hwc(_brightness_hwc(self._to_hwc(xi), br[i], False, snap=bool(affine[i])))
-        return xi
+        return self._brightness(xi, None if br is None else br[i], bool(affine[i]))
 
     def transform_batch(self, images, params: Sequence[dict], *, pad_to: int = 0) -> list[np.ndarray]:
-        """Applies per-image parameter dicts to a batch: one JAX resample, then colour.
+        """Applies per-image parameter dicts to a batch: one engine call, then brightness.
 
         Args:
             images: ``(B, ...)`` numpy batch in this generator's data format.
@@ -1352,36 +1179,21 @@ class ImageDataGenerator:
         """
         images = np.asarray(images)
         p = _stack_params(params)
-        x, affine, _ = self._geometry(images, p, dtype=images.dtype, pad_to=pad_to)
-        return [self._finish_image(i, x, images, p, affine, images.dtype) for i in range(len(images))]
-
-    def batch_matrices(self, params: dict, height: int, width: int) -> np.ndarray:
-        """``(n, 3, 3)`` float64 output-to-input matrices for a :meth:`draw_batch` dict, flips folded in."""
-        return keras_matrices(
-            params["theta"],
-            params["tx"],
-            params["ty"],
-            params["shear"],
-            params["zx"],
-            params["zy"],
-            height,
-            width,
-            keras_quirks=self.keras_quirks,
-            flip_horizontal=params["flip_horizontal"],
-            flip_vertical=params["flip_vertical"],
-        )
+        x, affine, _ = self._transform(images, p, dtype=images.dtype, pad_to=pad_to)
+        return [self._colour(x, images, p, affine, images.dtype, i) for i in range(len(images))]
 
     def augment_batch(self, batch, *, dtype=None, work_dtype=None, pad_to=0, masks=None, mask_fill=None):
         """Random transform + :meth:`standardize` of a whole batch, as Keras's iterators do per image.
 
-        Draws every image's parameters (:meth:`draw_batch`, Keras's order), warps the
-        batch in one jitted call, then runs channel shift, brightness and
+        Draws every image's parameters (:meth:`draw_batch`, Keras's order), runs the
+        geometry and channel shift of the batch in one engine call, then brightness and
         :meth:`standardize` image by image only where they are switched on; with none
-        of them the warped batch is returned as is (no per-image Python at all).
+        of them the batch from the engine is returned as is (no per-image Python at all).
 
         Args:
             batch: ``(B, ...)`` numpy batch in this generator's data format, or
-                :class:`Rows` of a dataset (its rows are gathered inside the warp).
+                :class:`~jaxaug._src.transport.Rows` of a dataset (its rows are gathered
+                inside the jitted call).
             dtype: dtype of the result (default: ``work_dtype``).
             work_dtype: the dtype the images have in Keras before the transform (default
                 ``batch.dtype``). A decoded ``uint8`` batch with ``work_dtype="float32"``
@@ -1392,27 +1204,26 @@ class ImageDataGenerator:
                 channels-first) label maps, warped with the same matrices at order 0;
                 no colour step or standardize touches them; their dtype is kept.
             mask_fill: None: masks use the generator's ``fill_mode`` and ``cval``; a
-                number: mask pixels whose source lies outside the image get this value
-                (scipy ``constant`` semantics).
+                number: the ignore label of ``jaxaug._src.masks`` (mask pixels whose
+                image pixel is made by the fill mode).
 
         Returns:
             ``(images, masks)``: a new ``dtype`` array shaped like ``batch``, and the
             warped masks (None without masks).
         """
-        if not isinstance(batch, Rows):
+        if not isinstance(batch, transport.Rows):
             batch = np.asarray(batch)
         work = np.dtype(batch.dtype if work_dtype is None else work_dtype)
         out_dtype = np.dtype(work if dtype is None else dtype)
         p = self.draw_batch(len(batch), batch.shape[1:])
-        x, affine, masks = self._geometry(batch, p, dtype=work, pad_to=pad_to, masks=masks, mask_fill=mask_fill)
+        x, affine, masks = self._transform(batch, p, dtype=work, pad_to=pad_to, masks=masks, mask_fill=mask_fill)
         noop = self._standardize_is_noop()
-        colour = p["channel_shift_intensity"] is not None or p["brightness"] is not None
-        warped = x is not batch
-        if warped and work == out_dtype and noop and not colour and affine.all():
+        moved = x is not batch
+        if moved and work == out_dtype and noop and p["brightness"] is None:
             return x, masks
-        out = x if (warped and work == out_dtype) else np.empty(batch.shape, out_dtype)
+        out = x if (moved and work == out_dtype) else np.empty(batch.shape, out_dtype)
         for i in range(len(batch)):
-            xi = self._finish_image(i, x, batch, p, affine, work)
+            xi = self._colour(x, batch, p, affine, work, i)
             if not noop:
                 xi = self.standardize(xi)
             if not (out is x and _same_view(xi, out[i])):
@@ -1477,9 +1288,9 @@ class ImageDataGenerator:
             n = x.shape[0]
             for r in range(rounds):
                 p = self.draw_batch(n, x.shape[1:])
-                warped, affine, _ = self._geometry(x, p, dtype=x.dtype)
+                moved, affine, _ = self._transform(x, p, dtype=x.dtype)
                 for i in range(n):
-                    ax[r * n + i] = self._finish_image(i, warped, x, p, affine, x.dtype)
+                    ax[r * n + i] = self._colour(moved, x, p, affine, x.dtype, i)
             x = ax
         if self.featurewise_center:
             self.mean = np.mean(x, axis=(0, self.row_axis, self.col_axis))

@@ -24,8 +24,12 @@ from jax.typing import ArrayLike
 
 
 def _dtype(*xs: ArrayLike) -> jnp.dtype:
-    dtype = jnp.result_type(*xs, jnp.float32)
-    return dtype if jnp.issubdtype(dtype, jnp.floating) else jnp.dtype(jnp.float32)
+    # Not result_type(*xs, float32): under strict dtype promotion float64 + float32 raises.
+    # Coordinates never go below float32 (a bfloat16 angle still gives a float32 matrix).
+    dtype = jnp.result_type(*xs)
+    if not jnp.issubdtype(dtype, jnp.floating) or jnp.dtype(dtype).itemsize < 4:
+        return jnp.dtype(jnp.float32)
+    return dtype
 
 
 def _matrix(rows: Sequence[Sequence[ArrayLike]], dtype) -> jnp.ndarray:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
-import functools
 import json
 import os
 import re
@@ -179,6 +178,15 @@ def pick(paths: Sequence[str], num: int) -> list[str]:
     return [paths[int(i)] for i in np.unique(np.linspace(0, len(paths) - 1, num).round())]
 
 
+POLICIES = ("randaugment", "trivialaugment", "augmix")
+
+
+def _policy_fn(name: str):
+    from jaxaug._src import policies
+
+    return {"randaugment": policies.rand_augment, "trivialaugment": policies.trivial_augment}.get(name, policies.augmix)
+
+
 def preview_images(
     paths: Sequence[str],
     config: sampling.AugmentConfig,
@@ -187,13 +195,15 @@ def preview_images(
     size: tuple[int, int],
     seed: int,
     num_threads: int = 2,
+    policy: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decodes ``paths`` at ``size`` (RGB, PIL bilinear) and augments each ``samples_per_image`` times.
 
     Returns:
         ``(originals, augmented)``: ``(N, H, W, 3)`` and ``(N, K, H, W, 3)`` uint8.
         Sample ``k`` of image ``i`` is example ``i * K + k`` of one
-        ``jaxaug.augment(jax.random.key(seed), ...)`` call.
+        ``jaxaug.augment(jax.random.key(seed), ...)`` call; with ``policy`` (one of
+        :data:`POLICIES`) the policy then runs on the batch with ``fold_in(key, 1)``.
     """
     import jax
 
@@ -204,9 +214,17 @@ def preview_images(
     )
     k = samples_per_image
     batch = np.repeat(originals, k, axis=0)
-    fn = jax.jit(functools.partial(augment_lib.augment, config=config))
-    augmented = np.asarray(fn(jax.random.key(seed), batch))
-    return originals, augmented.reshape((len(originals), k) + originals.shape[1:])
+    key = jax.random.key(seed)
+    augmented = jax.jit(augment_lib.augment)(key, batch, config)
+    if policy is not None:
+        augmented = jax.jit(_policy_fn(policy))(jax.random.fold_in(key, 1), augmented)
+    augmented = np.asarray(augmented)
+    if augmented.shape[1:3] != originals.shape[1:3]:  # output_size: show the originals at that size too
+        from jaxaug._src import warps
+
+        resize = jax.vmap(lambda x: warps.resize(x, augmented.shape[1:3]))
+        originals = np.asarray(resize(originals))
+    return originals, augmented.reshape((len(originals), k) + augmented.shape[1:])
 
 
 # --- command line -----------------------------------------------------------------------------
@@ -286,6 +304,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         metavar="CONFIG",
         help="augmentation settings: JSON file, inline JSON or key=value pairs (repeatable)",
     )
+    preview.add_argument(
+        "--policy",
+        choices=tuple(POLICIES),
+        help="show a policy (jaxaug.rand_augment / trivial_augment / augmix, default settings) after the config",
+    )
     preview.add_argument("--out", default="jaxaug_preview.png", help="output PNG path (default: %(default)s)")
     preview.add_argument(
         "--num", type=_positive_int, default=4, metavar="N", help="images (rows), spread over DIR (default: 4)"
@@ -332,7 +355,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = pick(paths, args.num)
     try:
         originals, augmented = preview_images(
-            chosen, config, samples_per_image=args.samples_per_image, size=args.size, seed=args.seed
+            chosen,
+            config,
+            samples_per_image=args.samples_per_image,
+            size=args.size,
+            seed=args.seed,
+            policy=args.policy,
         )
     except files.ImageFileError as err:
         parser.exit(1, f"jaxaug preview: error: {err}\n")
@@ -340,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     columns = args.samples_per_image + 1
     grid = preview_grid(cells.reshape((-1,) + originals.shape[1:]), columns=columns, pad=args.pad)
     save_png(grid, args.out)
-    if not config.is_geometric and config.channel_shift_range == 0 and config.brightness_range is None:
+    if not config.ops and args.policy is None:
         print("note: the config enables no augmentation; the samples equal the originals.", file=sys.stderr)
     print(
         f"Wrote {args.out} ({grid.shape[1]}x{grid.shape[0]} px): {len(chosen)} of {len(paths)} images from "

@@ -15,12 +15,17 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+_AUTO = jax.sharding.AxisType.Auto
+
 
 def data_sharding(mesh: Mesh | None = None, axis_name: str = "data") -> NamedSharding:
     """A ``NamedSharding`` that splits dim 0 (the batch) over a 1-D device mesh.
 
     Args:
-        mesh: a mesh to use; by default one axis over ALL devices of all processes.
+        mesh: a mesh to use; by default one axis over ALL devices of all processes, of
+            type ``AxisType.Auto`` (XLA propagates the sharding). With a mesh of
+            ``Explicit`` axes, the sharding-aware subset of the catalogue works but some
+            operations (spline orders 2-5, equalize) need Auto axes.
         axis_name: the mesh axis the batch is split over.
 
     Examples:
@@ -30,7 +35,9 @@ def data_sharding(mesh: Mesh | None = None, axis_name: str = "data") -> NamedSha
         ('data',)
     """
     if mesh is None:
-        mesh = jax.make_mesh((jax.device_count(),), (axis_name,))
+        # Auto axes: XLA propagates the batch sharding through every op (gathers, scans and
+        # reshapes of the spline prefilter and the histograms need no sharding annotations).
+        mesh = jax.make_mesh((jax.device_count(),), (axis_name,), axis_types=(_AUTO,))
     if axis_name not in mesh.axis_names:
         raise ValueError(f"`axis_name` {axis_name!r} is not an axis of the mesh; axes are {mesh.axis_names}.")
     return NamedSharding(mesh, PartitionSpec(axis_name))

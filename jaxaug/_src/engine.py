@@ -1,0 +1,356 @@
+"""The engine: the one batch pipeline under every door.
+
+Every door calls it: ``augment`` / ``augment_image`` / ``augment_with_targets``, the grain
+device step (through ``augment``'s key rule with an epoch folded in), the Keras layers
+(through ``augment``) and the Keras drop-in (with Keras's own numpy draws as params).
+For a batch it does, inside the caller's jit:
+
+1. **draw** (:func:`draw`): per-example ``AugmentParams`` from per-example keys, each
+   parameter family from its own stream (``sampling.FIELD_IDS``);
+2. **geometry** (:func:`geometry_matrices`): one ``(3, 3)`` output-to-input matrix per
+   example, ``crop_resize @ affine @ perspective``, built with the ``matrices`` and
+   ``geometry`` builders (explicit multiply-adds), plus an optional elastic field;
+3. **ONE resample** per image for all geometry (:func:`warp`: the affine fast path, or a
+   coordinate map with the homogeneous divide and the field; none when the config has no
+   geometry, gather-free reversals when flips are all it has). The policies call
+   :func:`warp` with their own matrices;
+4. **ONE fused pixel chain** on the float values, in this order
+   (``sampling.PIXEL_CHAIN``):
+
+   ============  ==========================================================  ===========
+   step          operation (per example, with its drawn params)              clips
+   ============  ==========================================================  ===========
+   channel       ``x + offsets``, within the image's own [min, max] (Keras)  own range
+   brightness    ``x * factor`` (Keras; float images are not clipped)        no
+   contrast      ``color.contrast_float``                                    [0, max]
+   saturation    ``color.saturation_float``                                  [0, max]
+   hue           ``color.hue_float`` (RGB)                                   in range
+   gamma         ``color.gamma_float`` (gain 1)                              [0, max]
+   sharpness     ``color.sharpness_float``                                   [0, max]
+   grayscale     ``color.grayscale_float`` to 3 channels, where gated (RGB)  in range
+   autocontrast  ``color.autocontrast_float``, where gated                   levels
+   equalize      ``color.equalize_float``, where gated                       levels
+   posterize     ``color.posterize_float``                                   levels
+   solarize      ``color.solarize_float`` at ``threshold * max``, gated      max - x
+   blur          ``color.gaussian_blur_float`` (sigma 0: not blurred)        in range
+   noise         ``x + noise * max``                                         [0, max]
+   erasing       ``fill * max`` in the rectangle (``color.erase_float``)     fill
+   ============  ==========================================================  ===========
+
+   ``max`` is the white level (``Plan.max_value``, else ``color.max_value_for`` of the
+   input dtype). A gated op runs on the whole batch and is selected per example
+   (``jnp.where``), so equalize and blur cost a full pass whatever their probability;
+5. the caller casts ONCE to the input dtype (:func:`to_dtype`).
+
+:class:`Output` returns the params and the matrices with the pixels, so masks,
+keypoints and boxes move with the SAME draw (``targets``, ``masks``).
+
+What is static and what is traced: :class:`Plan` (which stages run, order, mode) is
+static and hashable; params, ``cval`` and the config's strengths are traced.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from jaxaug._src import color, fastpath, geometry, matrices, resample, sampling
+
+
+class Plan(NamedTuple):
+    """The static structure of one engine call (hashable: it keys the compiled program).
+
+    Attributes:
+        geometry: ``"none"`` (no pixel moves), ``"flips"`` (reversals only, no gather),
+            ``"affine"`` (one resample with the per-example matrices) or
+            ``"projective"`` (one resample of a coordinate map: a homography with its
+            divide and/or an elastic displacement field).
+        order: spline order of the resample.
+        mode: scipy boundary mode of the resample.
+        channel_shift: run the channel shift of the pixel chain.
+        brightness: run the brightness factor of the pixel chain.
+        contrast, saturation, hue, gamma, sharpness, grayscale, autocontrast, equalize,
+            posterize, solarize, blur, noise, erasing: run that step of the pixel chain
+            (the params' field of a step that runs must not be None).
+        blur_kernel_size: the blur's odd number of taps.
+        max_value: the white level of the pixel ops; None: from the input dtype.
+        output_shape: ``(H_out, W_out)``, or None for the input's size.
+        crop: compose each example's ``crop_box`` (a resized crop) into its matrix.
+        perspective: compose each example's ``perspective`` homography.
+        elastic: add each example's ``elastic`` field to the coordinates.
+        rotate90: each example's ``quarter_turns`` (folded into its matrix; the
+            ``"flips"`` path turns square images by a transpose and reversals).
+    """
+
+    geometry: str
+    order: int
+    mode: str
+    channel_shift: bool = False
+    brightness: bool = False
+    contrast: bool = False
+    saturation: bool = False
+    hue: bool = False
+    gamma: bool = False
+    sharpness: bool = False
+    grayscale: bool = False
+    autocontrast: bool = False
+    equalize: bool = False
+    posterize: bool = False
+    solarize: bool = False
+    blur: bool = False
+    noise: bool = False
+    erasing: bool = False
+    blur_kernel_size: int = 0
+    max_value: float | None = None
+    output_shape: tuple[int, int] | None = None
+    crop: bool = False
+    perspective: bool = False
+    elastic: bool = False
+    rotate90: bool = False
+
+    @property
+    def pixel_ops(self) -> bool:
+        return any(getattr(self, step) for step in sampling.PIXEL_CHAIN)
+
+
+def plan_of(config: sampling.AugmentConfig) -> Plan:
+    """The :class:`Plan` of an ``AugmentConfig`` (depends on its structure only)."""
+    ops = config.ops
+    if ops & {"perspective", "elastic"}:
+        kind = "projective"
+    elif ops & sampling._AFFINE or config.output_size is not None:
+        kind = "affine"
+    elif ops & sampling._GEOMETRY:
+        kind = "flips"
+    else:
+        kind = "none"
+    return Plan(
+        geometry=kind,
+        order=config.interpolation_order,
+        mode=config.fill_mode,
+        blur_kernel_size=config.blur_taps,
+        max_value=config.max_value,
+        output_shape=config.output_size,
+        crop="crop" in ops,
+        perspective="perspective" in ops,
+        elastic="elastic" in ops,
+        rotate90="rotate90" in ops,
+        **{step: step in ops for step in sampling.PIXEL_CHAIN},
+    )
+
+
+class Output(NamedTuple):
+    """What the engine returns for a batch.
+
+    Attributes:
+        images: ``(B, H, W, C)`` values before the final cast: floats in the compute
+            dtype, or the input dtype itself where no arithmetic touched them (order-0
+            or flip-only geometry of integer images without pixel ops), so that order 0
+            moves integer values without changing them.
+        params: the batch's ``AugmentParams`` (leading dim B).
+        matrices: ``(B, 3, 3)`` output-to-input matrices (identity without geometry).
+    """
+
+    images: jax.Array
+    params: sampling.AugmentParams
+    matrices: jax.Array
+
+
+def draw(keys: jax.Array, image_shape, config: sampling.AugmentConfig) -> sampling.AugmentParams:
+    """Per-example params for keys ``(B,)`` and one image's shape ``(H, W, C)``."""
+    return jax.vmap(functools.partial(sampling.sample_params, image_shape=image_shape, config=config))(keys)
+
+
+def geometry_matrices(
+    params: sampling.AugmentParams, image_shape, pivot: Any = None, plan: Plan | None = None
+) -> jax.Array:
+    """``(B, 3, 3)`` output-to-input matrices for batched params (``pivot``: ``(2,)`` or None).
+
+    ``crop_resize @ affine @ perspective``: output pixel -> (perspective, in the output
+    frame) -> (rotation, shift, shear, zoom, flips about the output centre) -> (the crop
+    box, or the whole image, resized onto the output grid) -> input location.
+    """
+    out_shape = image_shape[:2] if plan is None or plan.output_shape is None else plan.output_shape
+    resize = plan is not None and (plan.crop or plan.output_shape is not None)
+    perspective = plan is not None and plan.perspective
+
+    def one(p):
+        m = sampling.params_to_matrix(p, out_shape, pivot)
+        if resize:
+            box = p.crop_box
+            m = matrices.matmul3(geometry.crop_matrix(box[0], box[1], box[2], box[3], out_shape), m)
+        if perspective:
+            m = matrices.matmul3(m, p.perspective)
+        return m
+
+    fields = ("theta", "dy", "dx", "shear", "zy", "zx", "flip_horizontal", "flip_vertical", "quarter_turns")
+    fields += ("crop_box", "perspective")
+    geometric = params._replace(**{f: None for f in params._fields if f not in fields})
+    return jax.vmap(one)(geometric)
+
+
+def coordinate_maps(out: Output, plan: Plan, image_shape) -> tuple[jax.Array, jax.Array]:
+    """``(B, H_out, W_out)`` input rows and columns of every output pixel (what the resample reads)."""
+    return _coordinates(out.matrices, plan, image_shape, out.params.elastic if plan.elastic else None)
+
+
+def _coordinates(mats: jax.Array, plan: Plan, image_shape, field: jax.Array | None):
+    out_shape = plan.output_shape or tuple(image_shape[:2])
+    projective = plan.geometry == "projective"
+
+    def one(m, f):
+        return geometry.map_coordinates(m, out_shape, f, projective=projective)
+
+    if field is None:
+        return jax.vmap(lambda m: one(m, None))(mats)
+    return jax.vmap(one)(mats, field)
+
+
+def erased_region(params: sampling.AugmentParams, height: int, width: int) -> jax.Array:
+    """``(B, H, W, 1)`` bool: where each example's ``erasing_box`` lies (the rule of ``color.erase_float``).
+
+    The images' erasing and ``augment_with_targets``'s ``erased_mask_fill`` both use
+    it, so a mask is relabelled exactly where its image was erased.
+    """
+    box = params.erasing_box
+    canvas = jnp.zeros((box.shape[0], height, width, 1), jnp.float32)
+    return color.erase_float(canvas, box[:, 0], box[:, 1], box[:, 2], box[:, 3], 1.0) > 0
+
+
+def _per_example(values: jax.Array, dtype) -> jax.Array:
+    """``(B,)`` params shaped ``(B, 1, 1, 1)`` to broadcast against a ``(B, H, W, C)`` batch."""
+    return values.astype(dtype).reshape(values.shape[:1] + (1,) * 3)
+
+
+def _gated(gate: jax.Array, op, x: jax.Array) -> jax.Array:
+    """``op(x)`` for the examples whose ``(B,)`` gate is set, ``x`` for the others (both computed)."""
+    return jnp.where(gate.reshape(gate.shape[:1] + (1,) * 3), op(x), x)
+
+
+def pixel_chain(x: jax.Array, params: sampling.AugmentParams, plan: Plan, max_value: float) -> jax.Array:
+    """The pixel chain of ``plan`` (this module's docstring) on a float ``(B, H, W, C)`` batch.
+
+    Args:
+        x: float values in the compute dtype, after geometry.
+        params: batched ``AugmentParams``.
+        plan: the static :class:`Plan`.
+        max_value: the white level.
+
+    Returns:
+        The float values, unrounded (the caller casts once).
+    """
+    dtype = x.dtype
+    p = params
+    if plan.channel_shift:
+        x = jax.vmap(fastpath.shift_channels_float)(x, p.channel_shift.astype(dtype))
+    if plan.brightness:
+        x = x * _per_example(p.brightness, dtype)
+    for step, core in (
+        ("contrast", color.contrast_float),
+        ("saturation", color.saturation_float),
+        ("hue", lambda v, delta, _: color.hue_float(v, delta)),
+        ("gamma", lambda v, gamma, white: color.gamma_float(v, gamma, 1.0, white)),
+        ("sharpness", color.sharpness_float),
+    ):
+        if getattr(plan, step):
+            x = core(x, getattr(p, step).astype(dtype), max_value)
+    if plan.grayscale and x.shape[-1] != 1:  # one channel is its own grayscale
+        x = _gated(p.grayscale, lambda v: color.grayscale_float(v, v.shape[-1]), x)
+    if plan.autocontrast:
+        x = _gated(p.autocontrast, lambda v: color.autocontrast_float(v, max_value), x)
+    if plan.equalize:
+        x = _gated(p.equalize, lambda v: color.equalize_float(v, max_value), x)
+    if plan.posterize:
+        x = color.posterize_float(x, p.posterize_bits, max_value)
+    if plan.solarize:
+        threshold = p.solarize_threshold.astype(dtype) * max_value
+        x = _gated(p.solarize, lambda v: color.solarize_float(v, threshold, max_value), x)
+    if plan.blur:
+        x = color.gaussian_blur_float(x, p.blur_sigma.astype(dtype), plan.blur_kernel_size)
+    if plan.noise:
+        x = jnp.clip(x + p.noise.astype(dtype) * max_value, 0, max_value)
+    if plan.erasing:
+        x = jnp.where(erased_region(p, x.shape[1], x.shape[2]), p.erasing_fill.astype(dtype) * max_value, x)
+    return x
+
+
+def warp(images: jax.Array, mats: jax.Array, plan: Plan, cval: Any = 0.0, field: jax.Array | None = None):
+    """ONE resample per image: ``(B, H, W, C)`` images, ``(B, 3, 3)`` output-to-input matrices.
+
+    ``plan`` gives the order, mode and output shape; ``"projective"`` plans divide by the
+    matrices' third row and add ``field`` ``(B, H_out, W_out, 2)`` (elastic). Integer
+    images at order 0 of a plan without pixel ops move natively (values untouched);
+    everything else comes back as compute-dtype floats, unrounded.
+    """
+    shape = images.shape[1:]
+    dtype = resample.compute_dtype(images.dtype)
+    out_shape = plan.output_shape or tuple(shape[:2])
+    exact = jnp.issubdtype(images.dtype, jnp.integer) and not plan.pixel_ops and plan.order == 0
+    if plan.geometry == "affine" and not exact:
+        one = functools.partial(
+            resample.resample_float, order=plan.order, mode=plan.mode, cval=cval, output_shape=out_shape
+        )
+        return jax.vmap(one)(images, mats)
+    u, v = _coordinates(mats, plan, shape, field)
+    if exact:
+        fill = resample.cast_like(jnp.asarray(cval, dtype), images.dtype)
+        one = functools.partial(resample.resample_nearest_native, mode=plan.mode, cval=fill)
+    else:
+        one = functools.partial(resample.resample_coords, order=plan.order, mode=plan.mode, cval=cval)
+    return jax.vmap(one)(images, u, v)
+
+
+def apply(
+    images: jax.Array,
+    params: sampling.AugmentParams,
+    plan: Plan,
+    cval: Any = 0.0,
+    *,
+    pivot: Any = None,
+) -> Output:
+    """Runs geometry and the pixel chain of ``plan`` with given per-example ``params``.
+
+    Args:
+        images: ``(B, H, W, C)`` batch of any real dtype.
+        params: batched ``AugmentParams`` (from :func:`draw`, or mapped from another
+            sampler such as Keras's numpy draws).
+        plan: the static :class:`Plan`.
+        cval: fill value (traced).
+        pivot: optional ``(row, col)`` pivot of rotation, shear and zoom (default: centre).
+
+    Returns:
+        An :class:`Output`.
+    """
+    shape = images.shape[1:]
+    dtype = resample.compute_dtype(images.dtype)
+    mats = geometry_matrices(params, shape, pivot, plan)
+    if plan.geometry in ("affine", "projective"):
+        x = warp(images, mats, plan, cval, params.elastic if plan.elastic else None)
+    elif plan.geometry == "flips" and plan.rotate90 and shape[0] != shape[1]:
+        # A quarter turn of a non-square image leaves the frame: the one resample does it.
+        x = warp(images, mats, plan._replace(geometry="affine"), cval)
+    elif plan.geometry == "flips":
+        # Every output pixel is exactly one input pixel: a transpose and reversals, no gather.
+        turns = params.quarter_turns if plan.rotate90 else None
+        x = jax.vmap(fastpath.flip)(images, params.flip_horizontal, params.flip_vertical, turns)
+    else:
+        x = images
+    if plan.pixel_ops:
+        x = pixel_chain(x.astype(dtype), params, plan, color.max_value_for(images.dtype, plan.max_value))
+    return Output(x, params, mats)
+
+
+def run(keys: jax.Array, images: jax.Array, config: sampling.AugmentConfig, *, pivot: Any = None) -> Output:
+    """:func:`draw` then :func:`apply`: the whole random pipeline for per-example ``keys``."""
+    params = draw(keys, images.shape[1:], config)
+    return apply(images, params, plan_of(config), config.cval, pivot=pivot)
+
+
+def to_dtype(values: jax.Array, dtype) -> jax.Array:
+    """The ONE final cast: integers rounded half away from zero and clipped; no-op if equal."""
+    if values.dtype == jnp.dtype(dtype):
+        return values
+    return resample.cast_like(values, dtype)

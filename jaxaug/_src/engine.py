@@ -286,7 +286,6 @@ def warp(images: jax.Array, mats: jax.Array, plan: Plan, cval: Any = 0.0, field:
     everything else comes back as compute-dtype floats, unrounded.
     """
     shape = images.shape[1:]
-    dtype = resample.compute_dtype(images.dtype)
     out_shape = plan.output_shape or tuple(shape[:2])
     exact = jnp.issubdtype(images.dtype, jnp.integer) and not plan.pixel_ops and plan.order == 0
     if plan.geometry == "affine" and not exact:
@@ -296,7 +295,7 @@ def warp(images: jax.Array, mats: jax.Array, plan: Plan, cval: Any = 0.0, field:
         return jax.vmap(one)(images, mats)
     u, v = _coordinates(mats, plan, shape, field)
     if exact:
-        fill = resample.cast_like(jnp.asarray(cval, dtype), images.dtype)
+        fill = resample.native_fill(cval, images.dtype)
         one = functools.partial(resample.resample_nearest_native, mode=plan.mode, cval=fill)
     else:
         one = functools.partial(resample.resample_coords, order=plan.order, mode=plan.mode, cval=cval)

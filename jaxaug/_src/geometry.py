@@ -146,11 +146,13 @@ def elastic_field(key: jax.Array, shape, alpha, sigma: float, kernel_size: int) 
     return jnp.asarray(alpha, jnp.float32) * color.gaussian_blur_float(noise, jnp.float32(sigma), kernel_size)
 
 
-def map_coordinates(matrix: jax.Array, output_shape, displacement: jax.Array | None = None, *, projective=False):
+def map_coordinates(
+    matrix: jax.Array, output_shape, displacement: jax.Array | None = None, *, projective=False, dtype=jnp.float32
+):
     """Input ``(u, v)`` of every output pixel: ``matrix @ (r, c, 1)`` (divided if projective) + field."""
-    m = jnp.asarray(matrix, jnp.float32)
-    r = jnp.arange(output_shape[0], dtype=jnp.float32)[:, None]
-    c = jnp.arange(output_shape[1], dtype=jnp.float32)[None, :]
+    m = jnp.asarray(matrix).astype(dtype)
+    r = jnp.arange(output_shape[0], dtype=dtype)[:, None]
+    c = jnp.arange(output_shape[1], dtype=dtype)[None, :]
     u = m[0, 0] * r + m[0, 1] * c + m[0, 2]
     v = m[1, 0] * r + m[1, 1] * c + m[1, 2]
     if projective:

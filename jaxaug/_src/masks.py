@@ -88,7 +88,7 @@ def warp(masks: jax.Array, u: jax.Array, v: jax.Array, *, fill_mode: str, cval: 
     mode, value = fill_rule(fill_mode, cval, mask_fill)
     x = masks if masks.ndim == 4 else masks[..., None]
     if mask_fill is None:
-        fill = resample.cast_like(jnp.asarray(value, resample.compute_dtype(x.dtype)), x.dtype)
+        fill = resample.native_fill(value, x.dtype) if jnp.issubdtype(x.dtype, jnp.integer) else value
     else:  # validated to fit exactly: no float round trip (int32 labels above 2**24)
         fill = np.asarray(value).astype(x.dtype)
     out = jax.vmap(lambda mask, uu, vv: resample.resample_nearest_native(mask, uu, vv, mode, fill))(x, u, v)

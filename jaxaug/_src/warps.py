@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from jaxaug._src import matrices, resample, validation
+from jaxaug._src import geometry, matrices, resample, validation
 
 
 def _check_size(name: str, size: Sequence[int]) -> tuple[int, int]:
@@ -245,13 +245,7 @@ def perspective_transform(
     h = jnp.asarray(homography)
     if h.shape != (3, 3):
         raise ValueError(f"`homography` must have shape (3, 3), got {h.shape}.")
-    dtype = resample.compute_dtype(image.dtype)
-    h = h.astype(dtype)
-    r = jnp.arange(image.shape[0], dtype=dtype)[:, None]
-    c = jnp.arange(image.shape[1], dtype=dtype)[None, :]
-    w = h[2, 0] * r + h[2, 1] * c + h[2, 2]
-    u = (h[0, 0] * r + h[0, 1] * c + h[0, 2]) / w
-    v = (h[1, 0] * r + h[1, 1] * c + h[1, 2]) / w
+    u, v = geometry.map_coordinates(h, image.shape[:2], projective=True, dtype=resample.compute_dtype(image.dtype))
     return resample.resample_image(image, u, v, order, mode, cval)
 
 

@@ -49,17 +49,25 @@ def main(argv=None) -> list[str]:
     parser.add_argument("--out", default=os.path.join("docs", "previews"))
     parser.add_argument("--size", default="96x120", help="HxW of the sample image")
     parser.add_argument("--samples", type=int, default=6)
+    names = [*CONFIGS, *POLICIES, "mixup", "cutmix"]
+    parser.add_argument("--only", default=",".join(names), help=f"comma-separated subset of {','.join(names)}")
     args = parser.parse_args(argv)
+    only = args.only.split(",")
+    unknown = sorted(set(only) - set(names))
+    if unknown:
+        parser.error(f"--only: unknown preview(s) {unknown}; choose from {names}")
     height, width = (int(v) for v in args.size.split("x"))
     image = sample_image(height, width)
     batch = jnp.asarray(np.repeat(image[None], args.samples, axis=0))
     key = jax.random.key(0)
     os.makedirs(args.out, exist_ok=True)
-    rows = {name: jaxaug.augment(key, batch, config) for name, config in CONFIGS.items()}
-    rows.update({name: policy(key, batch) for name, policy in POLICIES.items()})
+    rows = {name: jaxaug.augment(key, batch, config) for name, config in CONFIGS.items() if name in only}
+    rows.update({name: policy(key, batch) for name, policy in POLICIES.items() if name in only})
     labels = np.arange(args.samples) % 3
-    rows["mixup"] = jaxaug.mixup(key, _variety(batch), labels, alpha=0.4, num_classes=3)[0]
-    rows["cutmix"] = jaxaug.cutmix(key, _variety(batch), labels, alpha=1.0, num_classes=3)[0]
+    if "mixup" in only:
+        rows["mixup"] = jaxaug.mixup(key, _variety(batch), labels, alpha=0.4, num_classes=3)[0]
+    if "cutmix" in only:
+        rows["cutmix"] = jaxaug.cutmix(key, _variety(batch), labels, alpha=1.0, num_classes=3)[0]
     written = []
     for name, augmented in rows.items():
         cells = np.concatenate([image[None], np.asarray(augmented, np.uint8)])

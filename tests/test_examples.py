@@ -8,6 +8,7 @@ import os
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
@@ -79,8 +80,15 @@ def test_modern_recipe_trains_with_crop_randaugment_and_cutmix():
 
 
 def test_make_previews_writes_one_grid_per_operation(tmp_path):
-    written = load("make_previews").main(["--out", str(tmp_path), "--size", "12x16", "--samples", "2"])
-    assert len(written) == 12
+    # One of each kind of row (an AugmentConfig, a policy, a mixing); `make previews` draws all twelve, and
+    # every operation's own tests live beside it (compiling all twelve here would cost ~45 s of the suite).
+    module = load("make_previews")
+    only = ["perspective", "trivial_augment", "cutmix"]
+    written = module.main(["--out", str(tmp_path), "--size", "12x16", "--samples", "2", "--only", ",".join(only)])
+    assert [os.path.basename(p) for p in written] == [f"{name}.png" for name in only]
+    assert len(module.CONFIGS) + len(module.POLICIES) + 2 == 12
+    with pytest.raises(SystemExit):
+        module.main(["--out", str(tmp_path), "--only", "affine,nonsense"])
     for path in written:
         grid = np.asarray(Image.open(path))
         assert grid.shape == (12 + 8, 3 * (16 + 4) + 4, 3)  # one row: the original and 2 samples

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxaug._src import engine, resample, sampling
+from jaxaug._src import engine, fastpath, resample, sampling
 
 
 def example_keys(key: jax.Array, example_ids: ArrayLike) -> jax.Array:
@@ -79,7 +79,7 @@ def augment_image(key: jax.Array, image: ArrayLike, config: sampling.AugmentConf
     check_images("image", image, ranks=(2, 3))
     squeeze = image.ndim == 2
     x = image[..., None] if squeeze else image
-    out = engine.to_dtype(engine.run(key[None], x[None], config).images[0], image.dtype)
+    out = engine.run(key[None], x[None], config, token=fastpath.key_token(key), dtype=image.dtype).images[0]
     return out[..., 0] if squeeze else out
 
 
@@ -123,8 +123,8 @@ def augment(
     ids = jnp.asarray(example_ids)
     if ids.shape != images.shape[:1]:
         raise ValueError(f"`example_ids` must have shape ({images.shape[0]},), got {ids.shape}.")
-    out = engine.run(example_keys(key, ids), images, config)
-    return engine.to_dtype(out.images, images.dtype)
+    token = fastpath.key_token(key)
+    return engine.run(example_keys(key, ids), images, config, token=token, dtype=images.dtype).images
 
 
 def _check_config(config) -> None:

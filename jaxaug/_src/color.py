@@ -395,23 +395,28 @@ def rgb_to_grayscale(image: ArrayLike, *, num_channels: int = 1) -> jax.Array:
 def hue_float(x: jax.Array, delta: ArrayLike) -> jax.Array:
     """Rotates the HSV hue of an RGB image by ``delta`` turns (value and saturation kept).
 
-    Vectorised RGB -> HSV -> RGB as ``colorsys``: the hue in sextants ``h6`` (0-6) is
-    shifted by ``6 * delta`` and channel ``n`` (5 for R, 3 for G, 1 for B) becomes
-    ``max - chroma * clip(min(k, 4 - k), 0, 1)`` with ``k = (n + h6) mod 6``.
+    Vectorised RGB -> HSV -> RGB as ``colorsys``: with the hue in sextants ``h6`` (0-6)
+    shifted by ``6 * delta``, channel ``n`` (5 for R, 3 for G, 1 for B) becomes
+    ``max - chroma * clip(min(k, 4 - k), 0, 1)`` with ``k = (n + h6) mod 6``. Computed
+    scaled by ``chroma`` (``chroma * h6`` is a difference of two channels), so there is
+    no division, and for all three channels at once by broadcasting ``n`` (no
+    concatenation): both measured several times faster on XLA:CPU.
     """
     _check_channels(x, (3,), "adjust_hue")
     r, g, b = x[..., 0:1], x[..., 1:2], x[..., 2:3]
     maxc = jnp.maximum(jnp.maximum(r, g), b)
     chroma = maxc - jnp.minimum(jnp.minimum(r, g), b)
-    safe = jnp.where(chroma > 0, chroma, 1)
-    h6 = jnp.where(r == maxc, (g - b) / safe, jnp.where(g == maxc, 2 + (b - r) / safe, 4 + (r - g) / safe))
-    h6 = h6 + 6 * _per_example("delta", delta, x)
-
-    def channel(n):
-        k = jnp.mod(n + h6, 6)
-        return maxc - chroma * jnp.clip(jnp.minimum(k, 4 - k), 0, 1)
-
-    return jnp.concatenate([channel(5), channel(3), channel(1)], axis=-1)
+    # chroma * h6, as colorsys picks the sextant (r first, then g, then b); 0 where chroma is 0.
+    ch6 = jnp.where(r == maxc, g - b, jnp.where(g == maxc, 2 * chroma + b - r, 4 * chroma + r - g))
+    ch6 = ch6 + 6 * _per_example("delta", delta, x) * chroma
+    # chroma * (n + h6) lies in chroma * [-4, 14): two conditional steps of 6 * chroma reduce it
+    # mod 6 * chroma (``jnp.mod`` would be a libm fmod per value on XLA:CPU).
+    n = jnp.asarray([5, 3, 1], x.dtype)
+    k = n * chroma + ch6
+    period = 6 * chroma
+    k = jnp.where(k >= period, k - period, k)
+    k = jnp.where(k >= period, k - period, jnp.where(k < 0, k + period, k))
+    return maxc - jnp.clip(jnp.minimum(k, 4 * chroma - k), 0, chroma)
 
 
 def adjust_hue(image: ArrayLike, delta: ArrayLike) -> jax.Array:
@@ -770,19 +775,21 @@ def _blur_axis(x: jax.Array, weights: jax.Array, axis: int) -> jax.Array:
     return out
 
 
-def gaussian_blur_float(x: jax.Array, sigma: ArrayLike, kernel_size: int) -> jax.Array:
+def gaussian_blur_float(x: jax.Array, sigma: ArrayLike, kernel_size: int, token: jax.Array | None = None) -> jax.Array:
     """Separable Gaussian blur along H and W with ``kernel_size`` taps (odd, static) and 'reflect' edges.
 
     The weights are ``exp(-k**2 / (2 sigma**2))`` for ``k`` in ``[-r, r]``, normalised
     (scipy's ``gaussian_filter`` with radius ``r = kernel_size // 2``); ``sigma`` 0 is
-    the identity.
+    the identity. ``token``: see ``fastpath.compute_once`` (the engine passes its key's).
     """
     sigma = _per_example("sigma", sigma, x)
     radius = kernel_size // 2
     k = jnp.arange(-radius, radius + 1, dtype=x.dtype)
     weights = jnp.exp(-0.5 * k**2 / jnp.maximum(sigma * sigma, jnp.finfo(x.dtype).tiny))
     weights = weights / jnp.sum(weights, axis=-1, keepdims=True)
-    return _blur_axis(_blur_axis(x, weights, -3), weights, -2)
+    # The second pass reads each value of the first `kernel_size` times: compute the first
+    # pass once (fused, it is recomputed per read: measured 4x the time of both passes).
+    return fastpath.compute_once(lambda rows: _blur_axis(rows, weights, -2), _blur_axis(x, weights, -3), token)
 
 
 def gaussian_blur(image: ArrayLike, sigma: ArrayLike, *, kernel_size: int | None = None) -> jax.Array:

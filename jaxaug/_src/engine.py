@@ -40,7 +40,9 @@ For a batch it does, inside the caller's jit:
    ``max`` is the white level (``Plan.max_value``, else ``color.max_value_for`` of the
    input dtype). A gated op runs on the whole batch and is selected per example
    (``jnp.where``), so equalize and blur cost a full pass whatever their probability;
-5. the caller casts ONCE to the input dtype (:func:`to_dtype`).
+5. ONE cast to the output dtype (:func:`to_dtype`): :func:`apply` does it when given
+   ``dtype`` (the doors pass the input dtype), inside the chain's fusion barrier, so it
+   never costs a pass of its own.
 
 :class:`Output` returns the params and the matrices with the pixels, so masks,
 keypoints and boxes move with the SAME draw (``targets``, ``masks``).
@@ -159,9 +161,14 @@ class Output(NamedTuple):
     matrices: jax.Array
 
 
-def draw(keys: jax.Array, image_shape, config: sampling.AugmentConfig) -> sampling.AugmentParams:
-    """Per-example params for keys ``(B,)`` and one image's shape ``(H, W, C)``."""
-    return jax.vmap(functools.partial(sampling.sample_params, image_shape=image_shape, config=config))(keys)
+def draw(
+    keys: jax.Array, image_shape, config: sampling.AugmentConfig, token: jax.Array | None = None
+) -> sampling.AugmentParams:
+    """Per-example params for keys ``(B,)`` and one image's shape ``(H, W, C)`` (``token``: see :func:`apply`)."""
+    params = jax.vmap(functools.partial(sampling.sample_unsmoothed, image_shape=image_shape, config=config))(keys)
+    if "elastic" in config.ops:  # smoothed for the whole batch at once (outside vmap: see sample_unsmoothed)
+        params = params._replace(elastic=sampling.smooth_elastic_field(params.elastic, config, token))
+    return params
 
 
 def geometry_matrices(
@@ -230,7 +237,9 @@ def _gated(gate: jax.Array, op, x: jax.Array) -> jax.Array:
     return jnp.where(gate.reshape(gate.shape[:1] + (1,) * 3), op(x), x)
 
 
-def pixel_chain(x: jax.Array, params: sampling.AugmentParams, plan: Plan, max_value: float) -> jax.Array:
+def pixel_chain(
+    x: jax.Array, params: sampling.AugmentParams, plan: Plan, max_value: float, token: jax.Array | None = None
+) -> jax.Array:
     """The pixel chain of ``plan`` (this module's docstring) on a float ``(B, H, W, C)`` batch.
 
     Args:
@@ -238,6 +247,7 @@ def pixel_chain(x: jax.Array, params: sampling.AugmentParams, plan: Plan, max_va
         params: batched ``AugmentParams``.
         plan: the static :class:`Plan`.
         max_value: the white level.
+        token: see :func:`apply`.
 
     Returns:
         The float values, unrounded (the caller casts once).
@@ -269,7 +279,7 @@ def pixel_chain(x: jax.Array, params: sampling.AugmentParams, plan: Plan, max_va
         threshold = p.solarize_threshold.astype(dtype) * max_value
         x = _gated(p.solarize, lambda v: color.solarize_float(v, threshold, max_value), x)
     if plan.blur:
-        x = color.gaussian_blur_float(x, p.blur_sigma.astype(dtype), plan.blur_kernel_size)
+        x = color.gaussian_blur_float(x, p.blur_sigma.astype(dtype), plan.blur_kernel_size, token)
     if plan.noise:
         x = jnp.clip(x + p.noise.astype(dtype) * max_value, 0, max_value)
     if plan.erasing:
@@ -309,6 +319,8 @@ def apply(
     cval: Any = 0.0,
     *,
     pivot: Any = None,
+    token: jax.Array | None = None,
+    dtype: Any = None,
 ) -> Output:
     """Runs geometry and the pixel chain of ``plan`` with given per-example ``params``.
 
@@ -319,33 +331,63 @@ def apply(
         plan: the static :class:`Plan`.
         cval: fill value (traced).
         pivot: optional ``(row, col)`` pivot of rotation, shear and zoom (default: centre).
+        token: optional replicated runtime scalar (``fastpath.key_token`` of the batch's
+            key) for the XLA:CPU fusion barriers (``fastpath.compute_once``); without it
+            they read the data, which costs a scalar all-reduce on a sharded batch.
+        dtype: the output dtype (the ONE cast, :func:`to_dtype`); None leaves the values
+            unrounded in the compute dtype (or ``images.dtype`` where no arithmetic ran).
 
     Returns:
         An :class:`Output`.
     """
     shape = images.shape[1:]
-    dtype = resample.compute_dtype(images.dtype)
+    compute = resample.compute_dtype(images.dtype)
+    max_value = color.max_value_for(images.dtype, plan.max_value)
     mats = geometry_matrices(params, shape, pivot, plan)
-    if plan.geometry in ("affine", "projective"):
-        x = warp(images, mats, plan, cval, params.elastic if plan.elastic else None)
+
+    def finish(x):  # the pixel chain, then the ONE cast
+        if plan.pixel_ops:
+            x = pixel_chain(x.astype(compute), params, plan, max_value, token)
+        return x if dtype is None else to_dtype(x, dtype)
+
+    def after_resample(x):  # the chain reads pixels several times: resample once, not once per read
+        return fastpath.compute_once(finish, x, token) if plan.pixel_ops else finish(x)
+
+    if plan.geometry in ("affine", "projective") and plan.elastic:
+        # The blurred field, computed once (not fused into every tap's coordinates).
+        x = fastpath.compute_once(
+            lambda field: after_resample(warp(images, mats, plan, cval, field)), params.elastic, token
+        )
+    elif plan.geometry in ("affine", "projective"):
+        x = after_resample(warp(images, mats, plan, cval))
     elif plan.geometry == "flips" and plan.rotate90 and shape[0] != shape[1]:
         # A quarter turn of a non-square image leaves the frame: the one resample does it.
-        x = warp(images, mats, plan._replace(geometry="affine"), cval)
+        x = after_resample(warp(images, mats, plan._replace(geometry="affine"), cval))
     elif plan.geometry == "flips":
         # Every output pixel is exactly one input pixel: a transpose and reversals, no gather.
         turns = params.quarter_turns if plan.rotate90 else None
-        x = jax.vmap(fastpath.flip)(images, params.flip_horizontal, params.flip_vertical, turns)
+        x = finish(jax.vmap(fastpath.flip)(images, params.flip_horizontal, params.flip_vertical, turns))
     else:
-        x = images
-    if plan.pixel_ops:
-        x = pixel_chain(x.astype(dtype), params, plan, color.max_value_for(images.dtype, plan.max_value))
+        x = finish(images)
     return Output(x, params, mats)
 
 
-def run(keys: jax.Array, images: jax.Array, config: sampling.AugmentConfig, *, pivot: Any = None) -> Output:
-    """:func:`draw` then :func:`apply`: the whole random pipeline for per-example ``keys``."""
-    params = draw(keys, images.shape[1:], config)
-    return apply(images, params, plan_of(config), config.cval, pivot=pivot)
+def run(
+    keys: jax.Array,
+    images: jax.Array,
+    config: sampling.AugmentConfig,
+    *,
+    pivot: Any = None,
+    token: jax.Array | None = None,
+    dtype: Any = None,
+) -> Output:
+    """:func:`draw` then :func:`apply`: the whole random pipeline for per-example ``keys``.
+
+    ``token`` and ``dtype``: see :func:`apply` (callers pass ``fastpath.key_token`` of
+    the key the per-example keys came from, and their input dtype).
+    """
+    params = draw(keys, images.shape[1:], config, token)
+    return apply(images, params, plan_of(config), config.cval, pivot=pivot, token=token, dtype=dtype)
 
 
 def to_dtype(values: jax.Array, dtype) -> jax.Array:

@@ -11,6 +11,9 @@ against the general path and against scipy):
   5-15x slower than the pieces; a variadic reduce is not fused that way.
 * :func:`shift_channels_float` shapes the channel shift so that a resampled image
   feeding it is computed once, not re-gathered (see its comments).
+* :func:`compute_once` makes XLA:CPU compute an array once, into a buffer of its own,
+  before a consumer that reads it several times (instead of fusing, and so
+  repeating, its producer into that consumer).
 * :func:`flip` mirrors an image with reversals and a select instead of a gather:
   when flips are the only geometric transform every output pixel samples exactly one
   input pixel, so no resample is needed.
@@ -44,6 +47,70 @@ def minmax(x: jax.Array) -> tuple[jax.Array, jax.Array]:
         return lax.min(a[0], b[0]), lax.max(a[1], b[1])
 
     return lax.reduce((x, x), init, body, tuple(range(x.ndim)))
+
+
+def key_token(key: jax.Array) -> jax.Array:
+    """A ``uint32`` scalar from a PRNG key's bits: the ``token`` of :func:`compute_once`.
+
+    Typed keys and legacy ``uint32`` keys alike; the key must be replicated (the
+    ``key`` argument of ``augment``, not per-example keys).
+    """
+    if not (isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key)):
+        return jnp.asarray(key).reshape(-1)[0].astype(jnp.uint32)
+    return jax.random.key_data(key).reshape(-1)[0].astype(jnp.uint32)
+
+
+def compute_once(fn, x: jax.Array, token: jax.Array | None = None) -> jax.Array:
+    """``fn(x)``, with ``x`` computed once into a buffer of its own before ``fn`` reads it.
+
+    XLA:CPU fuses a producer into every consumer that reads it, so when a consumer
+    reads each value several times (a hue rotation reads all channels for each
+    channel; a blur's second pass reads a window of the first) a costly producer (a
+    resample's gathers, the first blur pass) is recomputed for every read: measured
+    3-6x slower end to end than the pieces. ``lax.optimization_barrier`` does not stop
+    that on XLA:CPU, and a conditional whose two branches are the same is simplified
+    away. So ``fn`` runs as the taken branch of a conditional whose predicate
+    ``(word | 1) != 0`` is always true but not provably so: ``x`` is materialised as
+    the conditional's operand, and ``fn`` reads that buffer (no extra copy). The other
+    branch returns zeros and never runs. Other platforms (where the re-gather problem
+    does not arise and a conditional costs a device-to-host sync) get ``fn(x)`` as is.
+
+    ``word`` is ``token`` (a replicated runtime scalar such as :func:`key_token` of the
+    batch's key), else the bits of ``x``'s first element. With a batch sharded over
+    several devices, the latter costs a scalar all-reduce (the predicate must be the
+    same everywhere), so callers that have a replicated key pass its token. A token
+    that is a compile-time constant makes the conditional fold away: still correct,
+    just no barrier.
+
+    Use it on whole batches, not inside ``vmap`` (there a batched conditional becomes
+    a select: still correct, but it stops nothing).
+
+    Args:
+        fn: a function of one array.
+        x: a real array.
+        token: optional integer scalar, replicated.
+
+    Returns:
+        ``fn(x)``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from jaxaug._src.fastpath import compute_once, key_token
+        >>> compute_once(lambda v: v * 2, jnp.array([1.5, -2.0]), key_token(jax.random.key(3))).tolist()
+        [3.0, -4.0]
+    """
+    if x.size == 0 or x.dtype == jnp.bool_:
+        return fn(x)
+
+    def cpu(t):
+        if token is None:
+            word = lax.bitcast_convert_type(t.reshape(-1)[0], jnp.dtype(f"uint{8 * t.dtype.itemsize}"))
+        else:
+            word = jnp.asarray(token).astype(jnp.uint32)
+        out = jax.eval_shape(fn, t)
+        return lax.cond((word | 1) != 0, fn, lambda _: jnp.zeros(out.shape, out.dtype), t)
+
+    return lax.platform_dependent(x, cpu=cpu, default=fn)
 
 
 def shift_channels_float(x: jax.Array, offsets: jax.Array) -> jax.Array:

@@ -34,7 +34,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxaug._src import engine, files, validation
+from jaxaug._src import engine, fastpath, files, validation
 from jaxaug._src.augment import example_keys
 from jaxaug._src.mixing import cutmix, mixup
 from jaxaug._src.sampling import AugmentConfig
@@ -347,7 +347,7 @@ def _device_step(key, images, labels, ids, epochs, config, *, dtype, rescale, cl
     x = images.astype(jnp.dtype(dtype))
     if config is not None:
         keys = jax.vmap(lambda e, i: example_keys(jax.random.fold_in(key, e), i))(epochs, ids)
-        x = engine.to_dtype(engine.run(keys, x, config).images, x.dtype)
+        x = engine.run(keys, x, config, token=fastpath.key_token(key), dtype=x.dtype).images
     if policy is not None:  # batches never straddle epochs: one epoch per batch
         x = policy(jax.random.fold_in(jax.random.fold_in(key, POLICY_STREAM), epochs[0]), x, example_ids=ids)
     if rescale is not None:

@@ -681,7 +681,7 @@ def _anchor(key: jax.Array) -> jax.Array:
     return 0.0 * jax.random.key_data(key).reshape(-1)[0].astype(jnp.float32)
 
 
-def _geometry_params(key: jax.Array, config: AugmentConfig, image_shape, output_shape) -> dict:
+def _geometry_params(key: jax.Array, config: AugmentConfig, image_shape, output_shape, smooth_elastic: bool) -> dict:
     """Crop box, perspective homography and elastic field: drawn where on, identity elsewhere."""
     on = config.ops
     anchor = _anchor(key)
@@ -694,13 +694,18 @@ def _geometry_params(key: jax.Array, config: AugmentConfig, image_shape, output_
     else:
         homography = jnp.eye(3, dtype=jnp.float32)
     if "elastic" in on:
-        taps = geometry.default_elastic_kernel(config.elastic_sigma)
-        field = geometry.elastic_field(
-            stream(key, "elastic"), output_shape, config.elastic_alpha, config.elastic_sigma, taps
-        )
+        field = geometry.elastic_noise(stream(key, "elastic"), output_shape)
+        if smooth_elastic:
+            field = smooth_elastic_field(field, config)
     else:
         field = jnp.zeros((output_shape[0], output_shape[1], 2), jnp.float32)
     return {"crop_box": box + anchor, "perspective": homography + anchor, "elastic": field + anchor}
+
+
+def smooth_elastic_field(noise: jax.Array, config: AugmentConfig, token: jax.Array | None = None) -> jax.Array:
+    """The elastic field of ``config`` from its raw noise (one ``(H, W, 2)`` or a batch)."""
+    taps = geometry.default_elastic_kernel(config.elastic_sigma)
+    return geometry.smooth_field(noise, config.elastic_alpha, config.elastic_sigma, taps, token)
 
 
 def _pixel_params(key: jax.Array, config: AugmentConfig, height: int, width: int, channels: int) -> dict:
@@ -771,6 +776,18 @@ def sample_params(key: jax.Array, image_shape: Sequence[int], config: AugmentCon
         >>> bool(abs(p.theta) <= jax.numpy.deg2rad(10))
         True
     """
+    return sample_unsmoothed(key, image_shape, config, smooth_elastic=True)
+
+
+def sample_unsmoothed(
+    key: jax.Array, image_shape: Sequence[int], config: AugmentConfig, *, smooth_elastic: bool = False
+) -> AugmentParams:
+    """:func:`sample_params`, with the elastic field left as raw noise unless ``smooth_elastic``.
+
+    The engine draws under ``vmap`` and then smooths the whole batch's noise at once
+    (``geometry.smooth_field``; a blur inside ``vmap`` runs several times slower on
+    XLA:CPU). The draws are the same: only where the smoothing happens differs.
+    """
     if len(image_shape) not in (2, 3):
         raise ValueError(f"`image_shape` must be (H, W) or (H, W, C), got {tuple(image_shape)!r}.")
     channels = int(image_shape[2]) if len(image_shape) == 3 else 1
@@ -817,7 +834,7 @@ def sample_params(key: jax.Array, image_shape: Sequence[int], config: AugmentCon
         channel_shift=channel_shift,
         brightness=brightness,
         **_pixel_params(key, c, height, width, channels),
-        **_geometry_params(key, c, (int(image_shape[0]), int(image_shape[1])), output_shape),
+        **_geometry_params(key, c, (int(image_shape[0]), int(image_shape[1])), output_shape, smooth_elastic),
     )
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxaug._src import augment as augment_lib
-from jaxaug._src import engine, geometry, sampling, validation
+from jaxaug._src import engine, fastpath, geometry, sampling, validation
 from jaxaug._src import masks as masks_lib
 
 
@@ -177,12 +177,13 @@ def augment_with_targets(
             "`boxes` cannot follow an elastic warp (a box's edges bend: its bounding box is not defined by its "
             "corners); move box corners as `keypoints` instead, or switch elastic_alpha off."
         )
-    out = engine.run(augment_lib.example_keys(key, ids), images, config)
+    token = fastpath.key_token(key)
+    out = engine.run(augment_lib.example_keys(key, ids), images, config, token=token, dtype=images.dtype)
     matrices = out.matrices
     plan = engine.plan_of(config)
     out_h, out_w = plan.output_shape or (height, width)
 
-    result = {"images": engine.to_dtype(out.images, images.dtype)}
+    result = {"images": out.images}
     if masks is not None:
         u, v = engine.coordinate_maps(out, plan, images.shape[1:])
         warped = masks_lib.warp(masks, u, v, fill_mode=config.fill_mode, cval=config.cval, mask_fill=mask_fill)

@@ -88,8 +88,8 @@ def _device_batch(
     images = source if index is None else jnp.take(source, index, axis=0)
     if channels_first:
         images = jnp.moveaxis(images, 1, -1)
-    out = engine.apply(images, params, plan, cval, pivot=pivot)
-    x = engine.to_dtype(out.images, jnp.dtype(dtype))
+    out = engine.apply(images, params, plan, cval, pivot=pivot, dtype=jnp.dtype(dtype))
+    x = out.images
     if channels_first:
         x = jnp.moveaxis(x, -1, 1)
     if masks is None:

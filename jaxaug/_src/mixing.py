@@ -40,7 +40,7 @@ import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 from jax.typing import ArrayLike
 
-from jaxaug._src import resample, validation
+from jaxaug._src import fastpath, resample, validation
 from jaxaug._src.augment import example_keys
 
 FIELD_APPLY = 0
@@ -190,6 +190,11 @@ def _take_partner(x: jax.Array, partners: jax.Array) -> jax.Array:
     return jax.vmap(lambda g, p: g[p])(groups, partners).reshape(x.shape)
 
 
+def _once(fn, images: jax.Array, key: jax.Array) -> jax.Array:
+    """``fn(images)`` with ``images`` computed once first (``fastpath.compute_once``, the key's token)."""
+    return fastpath.compute_once(fn, images, fastpath.key_token(key))
+
+
 def _mix_labels(labels: jax.Array, partner_labels: jax.Array, lam: jax.Array) -> jax.Array:
     lam = lam.astype(labels.dtype)[:, None]
     return lam * labels + (1 - lam) * partner_labels
@@ -271,11 +276,16 @@ def _mixup(key, images, labels, ids, alpha, probability, *, num_shards):
     lam = _draw_lambda(key, ids, alpha, probability)
     partners = _partners(key, ids, num_shards)
     dtype = resample.compute_dtype(images.dtype)
-    x = images.astype(dtype)
     w = lam.astype(dtype)[:, None, None, None]
-    blended = w * x + (1 - w) * _take_partner(x, partners)
-    out = jnp.where(w == 1, x, blended)  # unmixed examples come back bit for bit
-    out = (resample.cast_like(out, images.dtype), _mix_labels(labels, _take_partner(labels, partners), lam))
+
+    def blend(images):
+        x = images.astype(dtype)
+        blended = w * x + (1 - w) * _take_partner(x, partners)
+        return resample.cast_like(jnp.where(w == 1, x, blended), images.dtype)  # unmixed: bit for bit
+
+    # Each image is read twice (as itself and as a partner): an augmented batch feeding this is
+    # computed once, not once per read (fastpath.compute_once).
+    out = (_once(blend, images, key), _mix_labels(labels, _take_partner(labels, partners), lam))
     return layout.to_batch(*out) if layout else out
 
 
@@ -396,7 +406,7 @@ def _cutmix(key, images, labels, ids, masks, alpha, probability, *, num_shards):
     box_keys = _field_keys(key, ids, FIELD_BOX)
     inside, lam = jax.vmap(_cut_box, in_axes=(0, 0, None, None))(box_keys, lam, height, width)
     out = (
-        _paste(images, _take_partner(images, partners), inside),
+        _once(lambda x: _paste(x, _take_partner(x, partners), inside), images, key),
         _mix_labels(labels, _take_partner(labels, partners), lam),
     )
     if masks is not None:

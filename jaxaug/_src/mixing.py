@@ -190,9 +190,18 @@ def _take_partner(x: jax.Array, partners: jax.Array) -> jax.Array:
     return jax.vmap(lambda g, p: g[p])(groups, partners).reshape(x.shape)
 
 
-def _once(fn, images: jax.Array, key: jax.Array) -> jax.Array:
-    """``fn(images)`` with ``images`` computed once first (``fastpath.compute_once``, the key's token)."""
-    return fastpath.compute_once(fn, images, fastpath.key_token(key))
+def _computed_upstream(images) -> bool:
+    """Whether ``images`` may still be a computation that XLA could fuse into the mixing (a tracer).
+
+    A concrete array is already a buffer: the barrier would only add a copy (measured ~2 ms
+    a batch), so it is skipped.
+    """
+    return isinstance(images, jax.core.Tracer)
+
+
+def _once(fn, images: jax.Array, key: jax.Array, once: bool) -> jax.Array:
+    """``fn(images)``, with ``images`` computed once first where ``once`` (``fastpath.compute_once``)."""
+    return fastpath.compute_once(fn, images, fastpath.key_token(key)) if once else fn(images)
 
 
 def _mix_labels(labels: jax.Array, partner_labels: jax.Array, lam: jax.Array) -> jax.Array:
@@ -265,11 +274,12 @@ def mixup(
     alpha = _float_param("alpha", alpha, minimum=0.0, min_inclusive=False)
     probability = _float_param("probability", probability, minimum=0.0, maximum=1.0)
     ids = _check_ids_and_shards(example_ids, batch, num_shards)
-    return _mixup(key, images, labels, ids, alpha, probability, num_shards=num_shards)
+    once = _computed_upstream(images)
+    return _mixup(key, images, labels, ids, alpha, probability, num_shards=num_shards, once=once)
 
 
-@functools.partial(jax.jit, static_argnames="num_shards")
-def _mixup(key, images, labels, ids, alpha, probability, *, num_shards):
+@functools.partial(jax.jit, static_argnames=("num_shards", "once"))
+def _mixup(key, images, labels, ids, alpha, probability, *, num_shards, once):
     layout = _Layout.of(images, num_shards)
     if layout:
         images, labels, ids = layout.to_groups(images, labels, ids)
@@ -285,7 +295,7 @@ def _mixup(key, images, labels, ids, alpha, probability, *, num_shards):
 
     # Each image is read twice (as itself and as a partner): an augmented batch feeding this is
     # computed once, not once per read (fastpath.compute_once).
-    out = (_once(blend, images, key), _mix_labels(labels, _take_partner(labels, partners), lam))
+    out = (_once(blend, images, key, once), _mix_labels(labels, _take_partner(labels, partners), lam))
     return layout.to_batch(*out) if layout else out
 
 
@@ -392,11 +402,12 @@ def cutmix(
     alpha = _float_param("alpha", alpha, minimum=0.0, min_inclusive=False)
     probability = _float_param("probability", probability, minimum=0.0, maximum=1.0)
     ids = _check_ids_and_shards(example_ids, batch, num_shards)
-    return _cutmix(key, images, labels, ids, masks, alpha, probability, num_shards=num_shards)
+    once = _computed_upstream(images)
+    return _cutmix(key, images, labels, ids, masks, alpha, probability, num_shards=num_shards, once=once)
 
 
-@functools.partial(jax.jit, static_argnames="num_shards")
-def _cutmix(key, images, labels, ids, masks, alpha, probability, *, num_shards):
+@functools.partial(jax.jit, static_argnames=("num_shards", "once"))
+def _cutmix(key, images, labels, ids, masks, alpha, probability, *, num_shards, once):
     layout = _Layout.of(images, num_shards)
     if layout:
         images, labels, ids, masks = layout.to_groups(images, labels, ids, masks)
@@ -406,7 +417,7 @@ def _cutmix(key, images, labels, ids, masks, alpha, probability, *, num_shards):
     box_keys = _field_keys(key, ids, FIELD_BOX)
     inside, lam = jax.vmap(_cut_box, in_axes=(0, 0, None, None))(box_keys, lam, height, width)
     out = (
-        _once(lambda x: _paste(x, _take_partner(x, partners), inside), images, key),
+        _once(lambda x: _paste(x, _take_partner(x, partners), inside), images, key, once),
         _mix_labels(labels, _take_partner(labels, partners), lam),
     )
     if masks is not None:

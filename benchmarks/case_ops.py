@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 import jaxaug
-from benchmarks.cases import AFFINE, ISSUE, _plus_one, _require
+from benchmarks.cases import AFFINE, ISSUE, _plus_one, _require_keras_jax
 from benchmarks.harness import (
     SHORT,
     Context,
@@ -272,9 +272,7 @@ def keras_op_layers(ctx: Context):
     Keras is timed eager AND jitted (the faster is the baseline); jaxaug likewise in full runs,
     jitted only with ``--quick`` (the form ``fit`` uses; compiles dominate a quick run).
     """
-    keras = _require("keras")
-    if keras.backend.backend() != "jax":
-        raise Unavailable(f"KERAS_BACKEND is {keras.backend.backend()!r}, not 'jax'")
+    keras = _require_keras_jax()
     try:
         import jaxaug.keras as jkeras
         from benchmarks import case_keras_layer

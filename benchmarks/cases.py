@@ -63,6 +63,14 @@ def _require(module: str):
         raise Unavailable(f"`{module}` not importable: {err}") from None
 
 
+def _require_keras_jax():
+    """Keras, on the JAX backend (the only backend jaxaug's layers run on)."""
+    keras = _require("keras")
+    if keras.backend.backend() != "jax":
+        raise Unavailable(f"KERAS_BACKEND is {keras.backend.backend()!r}, not 'jax'")
+    return keras
+
+
 def _plus_one(x):
     """The memory-bound floor: read the batch once, write it once."""
     return x + np.ones((), x.dtype)
@@ -325,9 +333,7 @@ def keras_legacy_flow(ctx: Context):
 @case("keras 3 layers vs RandomAffine")
 def keras3_layers(ctx: Context):
     """Keras 3's chained random layers, eager AND jitted; jaxaug's RandomAffine likewise (case_keras_layer)."""
-    keras = _require("keras")
-    if keras.backend.backend() != "jax":
-        raise Unavailable(f"KERAS_BACKEND is {keras.backend.backend()!r}, not 'jax'")
+    _require_keras_jax()
     try:
         from benchmarks import case_keras_layer
         from jaxaug._src import keras_layers  # noqa: F401

@@ -8,7 +8,9 @@ them and resamples once):
 * :func:`sample_crop` draws a random resized crop box, torchvision/Inception style;
 * :func:`sample_perspective` draws a random homography (corners moved inward by up to
   ``distortion`` times half the side, torchvision's ``distortion_scale``);
-* :func:`elastic_field` draws a Simard et al. displacement field;
+* :func:`elastic_noise` and :func:`smooth_field` make a Simard et al. displacement
+  field (uniform noise, Gaussian-smoothed and scaled; the engine smooths a whole
+  batch at once);
 * :func:`map_coordinates` turns a (projective) matrix and an optional field into the
   input ``(row, col)`` of every output pixel, by explicit multiply-adds;
 * :func:`invert_homography` and :func:`transform_points` move points the other way.
@@ -136,32 +138,20 @@ def sample_perspective(key: jax.Array, shape, distortion) -> jax.Array:
     return matrices.matmul3(rect, invert_homography(square_to_quad(moved)))
 
 
-def elastic_field(key: jax.Array, shape, alpha, sigma: float, kernel_size: int) -> jax.Array:
-    """A Simard et al. displacement field ``(H, W, 2)`` of ``(d_row, d_col)`` pixels.
-
-    Uniform noise in ``[-1, 1]`` per pixel and axis (:func:`elastic_noise`), smoothed by
-    a separable Gaussian of ``sigma`` pixels (``reflect`` edges) and scaled by ``alpha``
-    (:func:`smooth_field`): O(H * W) memory.
-    """
-    return smooth_field(elastic_noise(key, shape), alpha, sigma, kernel_size)
-
-
 def elastic_noise(key: jax.Array, shape) -> jax.Array:
-    """The unsmoothed noise of :func:`elastic_field`: ``(H, W, 2)`` uniform in ``[-1, 1]``."""
+    """Unsmoothed elastic noise: ``(H, W, 2)`` uniform in ``[-1, 1]`` per pixel and axis."""
     return jax.random.uniform(key, (shape[0], shape[1], 2), jnp.float32, -1.0, 1.0)
 
 
 def smooth_field(noise: jax.Array, alpha, sigma: float, kernel_size: int, token: jax.Array | None = None) -> jax.Array:
     """``alpha *`` the Gaussian blur of ``noise`` ``(..., H, W, 2)``: one field or a batch of them.
 
-    The engine smooths a whole batch's noise at once (outside ``vmap``), where the
+    A separable Gaussian of ``sigma`` pixels (``reflect`` edges): O(H * W) memory. The
+    engine smooths a whole batch's noise at once (outside ``vmap``), where the
     blur's two passes run as two passes (``color.gaussian_blur_float``; ``token``: see
     ``fastpath.compute_once``).
     """
-    alpha = jnp.asarray(alpha, jnp.float32)
-    if noise.ndim == 4:
-        alpha = jnp.broadcast_to(alpha, noise.shape[:1]).reshape(-1, 1, 1, 1)
-    return alpha * color.gaussian_blur_float(noise, jnp.float32(sigma), kernel_size, token)
+    return jnp.asarray(alpha, jnp.float32) * color.gaussian_blur_float(noise, jnp.float32(sigma), kernel_size, token)
 
 
 def map_coordinates(

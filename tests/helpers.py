@@ -40,3 +40,18 @@ def assert_close(actual, expected, *, dtype=None, scale=None, atol=None, max_mis
         f"{int(bad.sum())} of {bad.size} elements differ by more than {atol:g} "
         f"(max diff {diff.max():g}; allowed mismatches {max_mismatch})"
     )
+
+
+def uniform_levels(key, shape, lo, hi):
+    """The documented per-pixel field draw, rebuilt in numpy from ``jax.random.bits`` alone.
+
+    Value ``i`` is ``lo + (hi - lo) * (k + 0.5) / 65536`` with ``k`` the low (even ``i``) or high
+    (odd ``i``) 16 bits of 32-bit word ``i // 2`` (the contract in ``jaxaug._src.sampling``).
+    """
+    import jax  # the helpers module stays importable without jax
+
+    size = int(np.prod(shape))
+    words = np.asarray(jax.random.bits(key, ((size + 1) // 2,), np.uint32)).astype(np.uint64)
+    halves = np.stack([words & 0xFFFF, words >> 16], axis=-1).reshape(-1)[:size]
+    unit = (halves.astype(np.float64) + 0.5) / 65536.0
+    return (lo + (hi - lo) * unit).reshape(shape)

@@ -14,7 +14,7 @@ import scipy.ndimage
 
 import jaxaug
 from jaxaug._src import engine, sampling
-from tests.helpers import assert_close
+from tests.helpers import assert_close, uniform_levels
 
 SHAPE = (12, 14, 2)
 
@@ -152,10 +152,7 @@ def test_elastic_adds_a_smoothed_random_field_before_the_resample(batch):
     keys = jaxaug.example_keys(jax.random.key(5), np.arange(3))
     r, c = _grid(SHAPE)
     for i, image in enumerate(batch):
-        noise = np.asarray(
-            jax.random.uniform(sampling.stream(keys[i], "elastic"), SHAPE[:2] + (2,), minval=-1.0, maxval=1.0),
-            np.float64,
-        )
+        noise = uniform_levels(sampling.stream(keys[i], "elastic"), SHAPE[:2] + (2,), -1.0, 1.0)
         field = 4.0 * np.stack(
             [scipy.ndimage.gaussian_filter(noise[..., k], 2.0, mode="reflect", truncate=4.0) for k in range(2)], -1
         )

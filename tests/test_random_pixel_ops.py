@@ -18,6 +18,7 @@ import pytest
 
 import jaxaug
 from jaxaug._src import sampling
+from tests.helpers import uniform_levels
 
 SHAPE = (8, 10, 3)
 N = 600
@@ -196,7 +197,7 @@ def test_each_pixel_family_draws_from_its_documented_stream():
     sigma = jax.random.uniform(stream("blur_sigma"), (), F32, 0.2, 1.2)
     assert p.blur_sigma == (sigma if jax.random.bernoulli(stream("blur"), 0.35) else 0.0)
     np.testing.assert_array_equal(p.noise, 0.05 * jax.random.normal(stream("noise"), SHAPE, F32))
-    np.testing.assert_array_equal(p.erasing_fill, jax.random.uniform(stream("erasing_value"), SHAPE, F32))
+    np.testing.assert_array_equal(p.erasing_fill, uniform_levels(stream("erasing_value"), SHAPE, 0.0, 1.0))  # exact
     # The box: one (4, 10) draw of its own stream; with this scale the first attempt always fits.
     u = np.asarray(jax.random.uniform(stream("erasing_box"), (4, 10), F32), np.float64)[:, 0]
     area = 80 * (0.05 + 0.05 * u[0])

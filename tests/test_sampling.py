@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 import jaxaug
+from jaxaug._src import sampling
+from tests.helpers import uniform_levels
 
 N = 1000
 
@@ -133,3 +135,21 @@ def test_sampler_rejects_bad_image_shape():
 def test_sampler_draws_float32_without_x64_promotion():
     p = jaxaug.sample_params(jax.random.key(0), (8, 8, 3), jaxaug.AugmentConfig(rotation_range=5))
     assert all(jnp.asarray(x).dtype in (jnp.float32, jnp.bool_) for x in p)
+
+
+def test_uniform_levels_follows_its_documented_bit_layout_exactly():
+    key = jax.random.key(3)
+    for shape, lo, hi in (((5, 7, 3), 0.0, 1.0), ((4, 6, 2), -1.0, 1.0), ((1,), 2.0, 5.0)):
+        got = sampling.uniform_levels(key, shape, lo, hi)
+        assert got.shape == shape and got.dtype == jnp.float32
+        np.testing.assert_array_equal(np.asarray(got, np.float64), uniform_levels(key, shape, lo, hi))
+
+
+def test_uniform_levels_is_uniform_on_65536_symmetric_levels_inside_the_interval():
+    x = np.asarray(sampling.uniform_levels(jax.random.key(0), (256, 256, 2), -1.0, 1.0), np.float64)
+    assert -1.0 < x.min() and x.max() < 1.0
+    k = (x + 1.0) * 32768.0 - 0.5  # the 16-bit level of each value
+    np.testing.assert_array_equal(k, np.round(k))  # on the grid, exactly
+    assert abs(x.mean()) < 0.01 and abs(x.var() - 1.0 / 3.0) < 0.01  # U(-1, 1): mean 0, variance 1/3
+    counts = np.histogram(x, bins=16, range=(-1, 1))[0]
+    assert counts.min() > 0.9 * x.size / 16  # no empty or thin band

@@ -8,9 +8,9 @@ them and resamples once):
 * :func:`sample_crop` draws a random resized crop box, torchvision/Inception style;
 * :func:`sample_perspective` draws a random homography (corners moved inward by up to
   ``distortion`` times half the side, torchvision's ``distortion_scale``);
-* :func:`elastic_noise` and :func:`smooth_field` make a Simard et al. displacement
-  field (uniform noise, Gaussian-smoothed and scaled; the engine smooths a whole
-  batch at once);
+* :func:`smooth_field` makes a Simard et al. displacement field from uniform noise
+  (``sampling.uniform_levels``): Gaussian-smoothed and scaled; the engine smooths a
+  whole batch at once;
 * :func:`map_coordinates` turns a (projective) matrix and an optional field into the
   input ``(row, col)`` of every output pixel, by explicit multiply-adds;
 * :func:`invert_homography` and :func:`transform_points` move points the other way.
@@ -136,11 +136,6 @@ def sample_perspective(key: jax.Array, shape, distortion) -> jax.Array:
         ]
     )
     return matrices.matmul3(rect, invert_homography(square_to_quad(moved)))
-
-
-def elastic_noise(key: jax.Array, shape) -> jax.Array:
-    """Unsmoothed elastic noise: ``(H, W, 2)`` uniform in ``[-1, 1]`` per pixel and axis."""
-    return jax.random.uniform(key, (shape[0], shape[1], 2), jnp.float32, -1.0, 1.0)
 
 
 def smooth_field(noise: jax.Array, alpha, sigma: float, kernel_size: int, token: jax.Array | None = None) -> jax.Array:

@@ -1,9 +1,11 @@
 """``AugmentConfig`` and the key-first samplers that turn a key into parameters and matrices.
 
-Key-stream contract (stable from jaxaug 0.2.0): every parameter FAMILY draws from its
-own stream ``fold_in(example_key, FIELD_IDS[family])``, so switching one operation on
-or off, or changing its strength, never changes another family's draws for the same
-key. ``example_key`` is ``fold_in(key, global_example_id)`` (see ``example_keys``).
+Key-stream contract (stable from jaxaug 0.2.0; 0.3.0 changed how the per-pixel fields
+``elastic`` and ``erasing_value`` turn their stream into values, see
+:func:`uniform_levels`): every parameter FAMILY draws from its own stream
+``fold_in(example_key, FIELD_IDS[family])``, so switching one operation on or off, or
+changing its strength, never changes another family's draws for the same key.
+``example_key`` is ``fold_in(key, global_example_id)`` (see ``example_keys``).
 
 ======  =================  ======================================================
 id      family             draw from its stream
@@ -21,7 +23,7 @@ id      family             draw from its stream
                            area ``uniform(scale)``, log-aspect ``uniform(log ratio)``, corner)
 11      perspective        ``uniform((4, 2))``: each corner's inward move, times
                            ``perspective_range`` x half the side (``geometry.sample_perspective``)
-12      elastic            ``uniform((H_out, W_out, 2), -1, 1)``, smoothed and scaled (Simard)
+12      elastic            ``uniform_levels((H_out, W_out, 2), -1, 1)``, smoothed and scaled (Simard)
 13      rotate90           ``randint((), 0, 4)`` quarter turns
 20      contrast           ``uniform((), lo, hi)`` factor
 21      saturation         ``uniform((), lo, hi)`` factor
@@ -39,7 +41,7 @@ id      family             draw from its stream
 33      erasing            ``bernoulli(p)`` gate
 34      erasing_box        ``uniform((4, 10))``: area, log-aspect, top and left fractions of
                            10 attempts (see ``_erasing_box``)
-35      erasing_value      ``uniform((H, W, C))`` fill fractions (``erasing_value="random"`` only)
+35      erasing_value      ``uniform_levels((H, W, C), 0, 1)`` fill fractions (``erasing_value="random"`` only)
 ======  =================  ======================================================
 
 A probability gate and the magnitude it gates always use different ids, so the gate
@@ -694,12 +696,39 @@ def _geometry_params(key: jax.Array, config: AugmentConfig, image_shape, output_
     else:
         homography = jnp.eye(3, dtype=jnp.float32)
     if "elastic" in on:
-        field = geometry.elastic_noise(stream(key, "elastic"), output_shape)
+        field = uniform_levels(stream(key, "elastic"), (*output_shape, 2), -1.0, 1.0)
         if smooth_elastic:
             field = smooth_elastic_field(field, config)
     else:
         field = jnp.zeros((output_shape[0], output_shape[1], 2), jnp.float32)
     return {"crop_box": box + anchor, "perspective": homography + anchor, "elastic": field + anchor}
+
+
+def uniform_levels(key: jax.Array, shape: Sequence[int], minval: float, maxval: float) -> jax.Array:
+    """Per-pixel uniform noise on 65,536 evenly spaced levels: two values per 32-bit draw.
+
+    Value ``i`` is ``minval + (maxval - minval) * (k + 0.5) / 65536``, where ``k`` is the
+    low (even ``i``) or high (odd ``i``) 16 bits of word ``i // 2`` of
+    ``jax.random.bits(key, (ceil(n / 2),), uint32)``, in row-major order. The levels are
+    symmetric about the interval's centre and never reach its ends. Used for the
+    per-pixel fields (elastic noise, random erasing fill), which are smoothed or
+    quantised anyway: half the threefry words of ``jax.random.uniform`` and no float
+    construction, 3.5-5x faster on XLA:CPU for a 224 x 224 batch (measured, 0.3.0).
+
+    Examples:
+        >>> import jax
+        >>> from jaxaug._src.sampling import uniform_levels
+        >>> x = uniform_levels(jax.random.key(0), (4, 4, 2), -1.0, 1.0)
+        >>> x.shape, x.dtype, bool((x > -1).all() and (x < 1).all())
+        ((4, 4, 2), dtype('float32'), True)
+    """
+    size = 1
+    for n in shape:
+        size *= int(n)
+    words = jax.random.bits(key, ((size + 1) // 2,), jnp.uint32)
+    halves = jnp.stack([words & 0xFFFF, words >> 16], axis=-1).reshape(-1)[:size]
+    unit = (halves.astype(jnp.float32) + 0.5) * (1.0 / 65536.0)
+    return (minval + (maxval - minval) * unit).reshape(tuple(shape))
 
 
 def smooth_elastic_field(noise: jax.Array, config: AugmentConfig, token: jax.Array | None = None) -> jax.Array:
@@ -749,7 +778,7 @@ def _pixel_params(key: jax.Array, config: AugmentConfig, height: int, width: int
         box = _erasing_box(stream(key, "erasing_box"), height, width, config.erasing_scale, config.erasing_ratio)
         out["erasing_box"] = jnp.where(gate("erasing", config.erasing_probability), box, out["erasing_box"])
         if config.erasing_value == "random":
-            out["erasing_fill"] = uniform("erasing_value", (0.0, 1.0), image)
+            out["erasing_fill"] = uniform_levels(stream(key, "erasing_value"), image, 0.0, 1.0)
         else:
             out["erasing_fill"] = jnp.full(image, config.erasing_value, f32)
     return out

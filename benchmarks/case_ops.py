@@ -47,7 +47,7 @@ JITTER = dict(
 
 
 def _jit_row(ctx: Context, name: str, fn, x: np.ndarray, *, key: bool = True, reps: int = 10, note: str = "", **kw):
-    """One row for jitted ``fn(key, x)`` (or ``fn(x)``): median time, compile time and compiled memory."""
+    """One row for jitted ``fn(key, x)`` (or ``fn(x)``): its time, compile time and compiled memory."""
     args = (jax.random.key(0), x) if key else (x,)
     compiled, compile_s = compile_jit(fn, *args)
     seconds = time_compiled(compiled, *args, reps=ctx.reps(reps), min_seconds=ctx.min_seconds)

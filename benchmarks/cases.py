@@ -23,7 +23,18 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxaug
-from benchmarks.harness import SHORT, Context, Unavailable, case, fastest, row, time_calls, time_jit
+from benchmarks.harness import (
+    SHORT,
+    Context,
+    Unavailable,
+    case,
+    compile_jit,
+    fastest,
+    row,
+    time_calls,
+    time_interleaved,
+    time_jit,
+)
 
 ROTATION, SHIFT, ZOOM = 20.0, 0.1, 0.2
 SHEAR_DEG = math.degrees(0.2)  # Keras's shear_range is in degrees
@@ -106,16 +117,6 @@ def _augment(ctx: Context, config: jaxaug.AugmentConfig, dtype: str, name: str, 
     return row(name, seconds, x.shape[0], dtype=dtype, compile_s=compile_s, **kw)
 
 
-@case("jaxaug.augment")
-def jaxaug_augment(ctx: Context):
-    rows = []
-    for dtype, mode, order in VARIANTS:
-        config = jaxaug.AugmentConfig(fill_mode=mode, interpolation_order=order, **ISSUE)
-        name = _variant_name("jaxaug.augment", dtype, mode, order)
-        rows.append(_augment(ctx, config, dtype, name, role="augment", op=AFFINE, mode=mode, order=order))
-    return rows
-
-
 @case("jaxaug.augment extra configs")
 def jaxaug_extra(ctx: Context):
     return [
@@ -169,31 +170,48 @@ def naive_augment(key, images, *, config: jaxaug.AugmentConfig, mode: str):
     return jax.vmap(one)(keys, images)
 
 
-@case("naive map_coordinates")
-def naive_map_coordinates(ctx: Context):
-    """One naive row per jaxaug.augment variant: same dtype, order, closest jax fill mode."""
-    rows = []
+@case("jaxaug.augment and naive map_coordinates")
+def jaxaug_augment_and_naive(ctx: Context):
+    """Each ``jaxaug.augment`` variant and its naive row (same dtype, order, closest jax fill mode), timed in turns.
+
+    The two compiled calls alternate call by call (``time_interleaved``), so that the
+    ``x naive`` ratio compares them under the same machine load.
+    """
+    ours, naive = [], []
+    key = jax.random.key(0)
     for dtype, mode, order in VARIANTS:
         config = jaxaug.AugmentConfig(fill_mode=mode, interpolation_order=order, **ISSUE)
         jax_mode, why = NAIVE_MODES[mode]
         x = ctx.images(dtype)
-        fn = functools.partial(naive_augment, config=config, mode=jax_mode)
-        seconds, compile_s = time_jit(fn, jax.random.key(0), x, reps=ctx.reps(10), min_seconds=ctx.min_seconds)
-        rows.append(
+        ours_fn, ours_compile = compile_jit(functools.partial(jaxaug.augment, config=config), key, x)
+        naive_fn, naive_compile = compile_jit(functools.partial(naive_augment, config=config, mode=jax_mode), key, x)
+        args = jax.device_put((key, x))
+        seconds = time_interleaved(
+            {"ours": lambda f=ours_fn, a=args: f(*a), "naive": lambda f=naive_fn, a=args: f(*a)}, reps=ctx.reps(15)
+        )
+        work = dict(dtype=dtype, op=AFFINE, mode=mode, order=order)
+        ours.append(
             row(
-                _variant_name("naive vmap(map_coordinates)", dtype, mode, order),
-                seconds,
+                _variant_name("jaxaug.augment", dtype, mode, order),
+                seconds["ours"],
                 x.shape[0],
-                dtype=dtype,
-                role="naive",
-                op=AFFINE,
-                mode=mode,
-                order=order,
-                compile_s=compile_s,
-                note=f"jit, vmap over images and channels, jaxaug's matrices; mode={jax_mode!r}: {why}",
+                role="augment",
+                compile_s=ours_compile,
+                **work,
             )
         )
-    return rows
+        naive.append(
+            row(
+                _variant_name("naive vmap(map_coordinates)", dtype, mode, order),
+                seconds["naive"],
+                x.shape[0],
+                role="naive",
+                compile_s=naive_compile,
+                note=f"jit, vmap over images and channels, jaxaug's matrices; mode={jax_mode!r}: {why}",
+                **work,
+            )
+        )
+    return ours + naive
 
 
 @case("dm_pix")

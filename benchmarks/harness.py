@@ -153,6 +153,24 @@ def time_calls(
     return fastest(times), first
 
 
+def time_interleaved(steps: dict[str, Callable[[], object]], reps: int, *, warmup: int = 2) -> dict[str, float]:
+    """:func:`fastest` seconds of each step, timed in turns (A, B, A, B, ...).
+
+    For a row and its baseline: a burst of other work on the shared machine then hits both
+    alike, instead of whichever block of repetitions it fell in.
+    """
+    for step in steps.values():
+        for _ in range(max(1, warmup)):
+            jax.block_until_ready(step())
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(reps):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            jax.block_until_ready(step())
+            times[name].append(time.perf_counter() - start)
+    return {name: fastest(t) for name, t in times.items()}
+
+
 def compile_jit(fn: Callable, *args, static_argnames=()):
     """``(compiled, compile_seconds)``: ``jax.jit(fn)`` lowered and compiled ahead of time for ``args``."""
     start = time.perf_counter()

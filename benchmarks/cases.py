@@ -187,7 +187,9 @@ def jaxaug_augment_and_naive(ctx: Context):
         naive_fn, naive_compile = compile_jit(functools.partial(naive_augment, config=config, mode=jax_mode), key, x)
         args = jax.device_put((key, x))
         seconds = time_interleaved(
-            {"ours": lambda f=ours_fn, a=args: f(*a), "naive": lambda f=naive_fn, a=args: f(*a)}, reps=ctx.reps(15)
+            {"ours": lambda f=ours_fn, a=args: f(*a), "naive": lambda f=naive_fn, a=args: f(*a)},
+            reps=ctx.reps(15),
+            min_seconds=ctx.min_seconds,
         )
         work = dict(dtype=dtype, op=AFFINE, mode=mode, order=order)
         ours.append(

@@ -153,17 +153,22 @@ def time_calls(
     return fastest(times), first
 
 
-def time_interleaved(steps: dict[str, Callable[[], object]], reps: int, *, warmup: int = 2) -> dict[str, float]:
+def time_interleaved(
+    steps: dict[str, Callable[[], object]], reps: int, *, warmup: int = 2, min_seconds: float = 0.0
+) -> dict[str, float]:
     """:func:`fastest` seconds of each step, timed in turns (A, B, A, B, ...).
 
     For a row and its baseline: a burst of other work on the shared machine then hits both
-    alike, instead of whichever block of repetitions it fell in.
+    alike, instead of whichever block of repetitions it fell in. Like :func:`time_calls`,
+    rounds go on (up to ``100 * reps``) until every step has ``min_seconds`` timed.
     """
     for step in steps.values():
         for _ in range(max(1, warmup)):
             jax.block_until_ready(step())
     times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(reps):
+    rounds = 0
+    while rounds < reps or (min(map(sum, times.values())) < min_seconds and rounds < 100 * reps):
+        rounds += 1
         for name, step in steps.items():
             start = time.perf_counter()
             jax.block_until_ready(step())

@@ -123,6 +123,46 @@ def test_integer_images_round_like_scipy(mode, dtype, order, rng):
         assert (diff == 0).mean() > 0.97
 
 
+@pytest.mark.parametrize(
+    ("mode", "order"), [("constant", 0), ("constant", 1), ("constant", 3), ("grid-constant", 0), ("grid-constant", 1)]
+)
+def test_fill_is_exact_next_to_non_finite_pixels(mode, order):
+    """Outside pixels are exactly cval even where the taps they would read hold inf or NaN (scipy agrees).
+
+    (At orders 2-5 scipy's prefilter spreads a NaN over its whole line, so 'grid-constant', which blends
+    taps, has no exact cval left there; 'constant' still cuts.)
+    """
+    image = np.arange(30, dtype=np.float32).reshape(5, 6)
+    image[0, :] = np.inf
+    image[:, 0] = np.nan
+    image[4, 5] = -np.inf
+    matrix = np.array([[1, 0, -2.25], [0, 1, -3.5], [0, 0, 1]], np.float32)  # reads rows -2.25.., cols -3.5..
+    expected = ndi.affine_transform(image.astype(np.float64), matrix, order=order, mode=mode, cval=-1.5)
+    outside = np.isclose(expected, -1.5)
+    assert outside.sum() >= 15
+    # Eager too: inside one fused program the compiler may fold a product by a 0/1 mask into a select,
+    # which would hide a NaN-unsafe blend that eager op-by-op execution shows.
+    for fn in (affine, jaxaug.affine_transform) if order <= 1 else (affine,):
+        actual = np.asarray(fn(image, matrix, order=order, mode=mode, cval=-1.5))
+        np.testing.assert_array_equal(actual[outside], -1.5)
+        np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected))
+
+
+@pytest.mark.parametrize("order", [1, 3])
+@pytest.mark.parametrize(("cval", "fill"), [(np.inf, 255), (-np.inf, 0), (np.nan, 0), (300.0, 255)])
+def test_integer_images_with_a_non_finite_cval(order, cval, fill, rng):
+    """uint8 fill is cval cast into the dtype (saturating, NaN 0); the pixels inside are those of a finite cval."""
+    image = rng.integers(0, 255, size=(6, 7, 2), dtype=np.uint8)
+    matrix = np.array([[1, 0, 2.25], [0, 1, -1.5], [0, 0, 1]], np.float32)
+    out = np.asarray(affine(image, matrix, order=order, mode="constant", cval=cval))
+    reference = np.asarray(affine(image, matrix, order=order, mode="constant", cval=7.0))
+    outside = reference == 7
+    expected = scipy_per_channel(image.astype(np.float64), matrix, order=order, mode="constant", cval=7.0)
+    assert outside.any() and (expected[~outside] != 7).all()
+    np.testing.assert_array_equal(out[outside], fill)
+    np.testing.assert_array_equal(out[~outside], reference[~outside])
+
+
 def test_two_by_three_matrix_equals_homogeneous(rng):
     image = rng.normal(size=(6, 7, 2)).astype(np.float32)
     m = random_matrix(rng, image.shape)

@@ -514,6 +514,8 @@ def _versions() -> dict:
         "numpy": np.__version__,
         "keras": _version("keras"),
         "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "unset"),
+        # The allocator's settings move every program with over 32 MB of scratch (results/ab-cpu-2cores.md).
+        "GLIBC_TUNABLES": os.environ.get("GLIBC_TUNABLES") or "unset",
         "grain": _version("grain", "grain-nightly"),
         "pillow": _version("pillow"),
         "albumentations": _version("albumentations"),

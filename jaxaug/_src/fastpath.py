@@ -66,8 +66,9 @@ def compute_once(fn, x: jax.Array, token: jax.Array | None = None) -> jax.Array:
     XLA:CPU fuses a producer into every consumer that reads it, so when a consumer
     reads each value several times (a hue rotation reads all channels for each
     channel; a blur's second pass reads a window of the first) a costly producer (a
-    resample's gathers, the first blur pass) is recomputed for every read: measured
-    3-6x slower end to end than the pieces. ``lax.optimization_barrier`` does not stop
+    resample's gathers, the first blur pass) is recomputed for every read: colour
+    jitter, blur and elastic batches measured 2.1-3.4x slower end to end without the
+    barriers (0.3.0, 32 x 224 x 224 x 3). ``lax.optimization_barrier`` does not stop
     that on XLA:CPU, and a conditional whose two branches are the same is simplified
     away. So ``fn`` runs as the taken branch of a conditional whose predicate
     ``(word | 1) != 0`` is always true but not provably so: ``x`` is materialised as

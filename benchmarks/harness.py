@@ -299,6 +299,8 @@ class Ratio:
     match: tuple[str, ...] = ()
     explain: str = ""
     cost: bool = False
+    dtype: str | None = None  # only rows of this dtype get the column, against baselines of ``baseline_dtype``
+    baseline_dtype: str | None = None
 
 
 RATIOS: dict[str, tuple[Ratio, ...]] = {
@@ -318,6 +320,14 @@ RATIOS: dict[str, tuple[Ratio, ...]] = {
         ),
         Ratio("x Keras legacy", "keras_legacy", (), "Keras legacy `ImageDataGenerator.flow`"),
         Ratio("x Keras 3 chain", "keras3_chain", (), "the faster Keras 3 chain row, eager or jit"),
+        Ratio(
+            "u8 x f32",
+            "augment",
+            ("op", "mode", "order"),
+            "uint8 rows only: the float32 `jaxaug.augment` row of the same fill mode and order",
+            dtype="uint8",
+            baseline_dtype="float32",
+        ),
     ),
     "files": (
         Ratio("x floor", "decode_only", (), "decode + resize only"),
@@ -364,6 +374,10 @@ GROUP_TITLES = {
 
 
 def _baseline(r: dict, ratio: Ratio, candidates: list[dict]) -> dict | None:
+    if ratio.dtype is not None and r.get("dtype") != ratio.dtype:
+        return None
+    if ratio.baseline_dtype is not None:
+        candidates = [c for c in candidates if c.get("dtype") == ratio.baseline_dtype]
     same = [c for c in candidates if all(r.get(f) is not None and c.get(f) == r.get(f) for f in ratio.match)]
     return max(same, key=lambda c: c["img_s"], default=None)
 
@@ -403,9 +417,16 @@ class Target:
     at_least: float | None = None
     at_most: float | None = None
     op: str | None = None
+    dtype: str | None = None
 
     def judged(self, rows: list[dict]) -> list[dict]:
-        return [r for r in rows if r["role"] == self.role and (self.op is None or r["op"] == self.op)]
+        return [
+            r
+            for r in rows
+            if r["role"] == self.role
+            and (self.op is None or r["op"] == self.op)
+            and (self.dtype is None or r["dtype"] == self.dtype)
+        ]
 
     def worst_best(self, values: list[tuple[float, str]]):
         ordered = sorted(values, reverse=self.at_least is None)  # worst first
@@ -421,6 +442,7 @@ TARGETS = (
     Target("augment >= 2x naive (same order)", "moonshot", "augment", "x naive (same order)", 2.0),
     Target("augment >= 5x albumentations u8", "moonshot", "augment", "x albumentations u8", 5.0),
     Target("augment >= 60x Keras legacy", "moonshot", "augment", "x Keras legacy", 60.0),
+    Target("augment u8 >= 1x f32 (same order and mode)", "issue #18", "augment", "u8 x f32", 1.0, dtype="uint8"),
     Target("Keras layer >= 50x the faster Keras 3 chain", "README", "keras_layer", "x Keras 3 chain", 50.0),
     *(
         Target(f"{what} <= {budget}x affine augment time", issue, "op_cost", "time x affine", at_most=budget, op=op)

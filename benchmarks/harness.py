@@ -299,7 +299,9 @@ class Ratio:
     match: tuple[str, ...] = ()
     explain: str = ""
     cost: bool = False
-    dtype: str | None = None  # only rows of this dtype get the column, against baselines of ``baseline_dtype``
+    # Only rows of ``for_role`` and ``dtype`` get the column, against baselines of ``baseline_dtype``.
+    for_role: str | None = None
+    dtype: str | None = None
     baseline_dtype: str | None = None
 
 
@@ -324,7 +326,8 @@ RATIOS: dict[str, tuple[Ratio, ...]] = {
             "u8 x f32",
             "augment",
             ("op", "mode", "order"),
-            "uint8 rows only: the float32 `jaxaug.augment` row of the same fill mode and order",
+            "uint8 `jaxaug.augment` rows only: the float32 `jaxaug.augment` row of the same fill mode and order",
+            for_role="augment",
             dtype="uint8",
             baseline_dtype="float32",
         ),
@@ -374,7 +377,9 @@ GROUP_TITLES = {
 
 
 def _baseline(r: dict, ratio: Ratio, candidates: list[dict]) -> dict | None:
-    if ratio.dtype is not None and r.get("dtype") != ratio.dtype:
+    if (ratio.for_role is not None and r["role"] != ratio.for_role) or (
+        ratio.dtype is not None and r.get("dtype") != ratio.dtype
+    ):
         return None
     if ratio.baseline_dtype is not None:
         candidates = [c for c in candidates if c.get("dtype") == ratio.baseline_dtype]

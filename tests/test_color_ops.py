@@ -233,6 +233,13 @@ def test_gaussian_blur_matches_scipy_default_truncate(sigma):
     np.testing.assert_allclose(jaxaug.gaussian_blur(FLOATS, sigma), expected, atol=1e-6)
 
 
+@pytest.mark.parametrize("length", [11, 12, 13, 40])  # radius 4: reflected whole below 12, head/body/tail from 12
+def test_gaussian_blur_edges_equal_scipy_on_both_code_paths(length):
+    image = _RNG.uniform(-1, 1, (length, length + 3, 2)).astype(np.float32)
+    expected = scipy_blur(image, 1.3, 4)
+    np.testing.assert_allclose(jaxaug.gaussian_blur(image, 1.3, kernel_size=9), expected, atol=1e-6)
+
+
 def test_gaussian_blur_per_example_sigma_and_uint8():
     sigmas = np.array([0.5, 1.0, 2.0], np.float32)
     expected = np.stack([scipy_blur(im, s, 2) for im, s in zip(FLOATS, sigmas)])

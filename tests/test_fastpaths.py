@@ -175,6 +175,48 @@ def test_augment_equals_plain_path(rng, dtype, kwargs):
         assert_close(fast, plain, dtype=dtype)
 
 
+@pytest.mark.parametrize("mode", ["constant", "grid-constant"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.int32])
+def test_order_0_fill_modes_move_values_exactly(rng, dtype, mode):
+    """Order 0 in a fill mode reads an appended fill pixel by index (``engine._nearest_filled``).
+
+    Against the general resampler with the same matrices: bit for bit, with inf / NaN pixels
+    beside the border for floats and int32 values above 2**24 (not float32 numbers); and
+    against scipy for the float images.
+    """
+    geometric = {k: v for k, v in FULL.items() if k not in ("channel_shift_range", "brightness_range")}
+    config = jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=0, cval=-3.0)
+    images = make_images(rng, dtype, (4, 11, 13, 2))
+    if dtype == np.int32:
+        images = (images.astype(np.int64) + 2**24 + 1).astype(np.int32)
+    elif dtype == np.float32:
+        images[:, 0, :, 0], images[:, :, 0, 1], images[:, -1, -1] = np.inf, np.nan, -np.inf
+    key = jax.random.key(2)
+    out = jax.jit(jaxaug.augment)(key, images, config)
+    keys = jaxaug.example_keys(key, jnp.arange(images.shape[0], dtype=jnp.uint32))
+    shape = images.shape[1:]
+    mats = jax.vmap(lambda k: jaxaug.params_to_matrix(jaxaug.sample_params(k, shape, config), shape))(keys)
+    fill = resample.native_fill(-3.0, dtype) if dtype != np.float32 else -3.0
+    if dtype == np.int32:
+
+        def native(x, m):
+            return resample.resample_nearest_native(x, *resample.coordinates(m, *shape[:2]), mode, fill)
+
+        want = jax.vmap(native)(images, mats)
+    else:
+        want = jax.vmap(lambda x, m: resample.resample_float(x, m, 0, mode, -3.0))(images, mats)
+        want = resample.cast_like(want, dtype)
+    assert np.asarray(out).dtype == dtype
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(want))
+    assert 0.02 < np.mean(np.asarray(out) == fill) < 0.5  # both kinds of pixel present
+    if dtype == np.float32:
+        for i in range(images.shape[0]):
+            for c in range(images.shape[-1]):
+                m = np.asarray(mats[i], np.float64)
+                scipy_out = scipy.ndimage.affine_transform(images[i, ..., c], m, order=0, mode=mode, cval=-3.0)
+                np.testing.assert_array_equal(np.asarray(out)[i, ..., c], scipy_out)
+
+
 @pytest.mark.parametrize(
     "kwargs", [FULL, dict(horizontal_flip=True), dict(channel_shift_range=10.0)], ids=["full", "flip", "shift"]
 )
@@ -227,6 +269,8 @@ def _hlo(config, dtype=np.uint8):
     "config, barriers",
     [
         (jaxaug.AugmentConfig(rotation_range=10), 0),  # nothing reads a resampled pixel twice
+        (jaxaug.AugmentConfig(rotation_range=10, fill_mode="constant", interpolation_order=0), 1),  # fill pixel
+        (jaxaug.AugmentConfig(rotation_range=10, fill_mode="constant", interpolation_order=1), 0),
         (jaxaug.AugmentConfig(saturation_range=(0.5, 1.5)), 0),  # no resample to protect
         (jaxaug.AugmentConfig(rotation_range=10, saturation_range=(0.5, 1.5)), 1),  # resample -> chain
         (jaxaug.AugmentConfig(blur_sigma_range=(0.5, 1.0)), 1),  # first blur pass -> second

@@ -289,17 +289,28 @@ def pixel_chain(
     return x
 
 
-def warp(images: jax.Array, mats: jax.Array, plan: Plan, cval: Any = 0.0, field: jax.Array | None = None):
+def warp(
+    images: jax.Array,
+    mats: jax.Array,
+    plan: Plan,
+    cval: Any = 0.0,
+    field: jax.Array | None = None,
+    token: jax.Array | None = None,
+):
     """ONE resample per image: ``(B, H, W, C)`` images, ``(B, 3, 3)`` output-to-input matrices.
 
     ``plan`` gives the order, mode and output shape; ``"projective"`` plans divide by the
     matrices' third row and add ``field`` ``(B, H_out, W_out, 2)`` (elastic). Integer
     images at order 0 of a plan without pixel ops move natively (values untouched);
-    everything else comes back as compute-dtype floats, unrounded.
+    everything else comes back as compute-dtype floats, unrounded. ``token``: see
+    :func:`apply`.
     """
     shape = images.shape[1:]
     out_shape = plan.output_shape or tuple(shape[:2])
+    compute = resample.compute_dtype(images.dtype)
     exact = jnp.issubdtype(images.dtype, jnp.integer) and not plan.pixel_ops and plan.order == 0
+    if plan.order == 0 and plan.mode in resample.FILL_MODES and (exact or images.dtype == compute):
+        return _nearest_filled(images, mats, plan, cval, field, token, exact)
     if plan.geometry == "affine" and not exact:
         one = functools.partial(
             resample.resample_float, order=plan.order, mode=plan.mode, cval=cval, output_shape=out_shape
@@ -312,6 +323,32 @@ def warp(images: jax.Array, mats: jax.Array, plan: Plan, cval: Any = 0.0, field:
     else:
         one = functools.partial(resample.resample_coords, order=plan.order, mode=plan.mode, cval=cval)
     return jax.vmap(one)(images, u, v)
+
+
+def _nearest_filled(images, mats, plan: Plan, cval, field, token, native: bool) -> jax.Array:
+    """:func:`warp` at order 0 in ``constant`` / ``grid-constant``, values moved untouched.
+
+    Each image gets one fill pixel appended (``resample.filled_view``) that outside
+    pixels read by index, and the batch of views is materialised ONCE
+    (``fastpath.compute_once``) so that the append is not fused into the gather as a
+    select per load. On XLA:CPU, 32 x 224 x 224 x 3 in one process: uint8 7.1 -> 3.2 ms,
+    float32 8.4 -> 5.4 ms against the select on the gathered value, outputs identical.
+    """
+    height, width = images.shape[1:3]
+    out_shape = plan.output_shape or (height, width)
+    fill = resample.native_fill(cval, images.dtype) if native else jnp.asarray(cval, images.dtype)
+    views = jax.vmap(resample.filled_view, in_axes=(0, None))(images, fill)
+    sample = functools.partial(resample.resample_nearest_filled, height=height, width=width, mode=plan.mode)
+
+    dtype = resample.compute_dtype(images.dtype)
+
+    def gather(views):
+        if plan.geometry == "affine":  # the coordinates fused into the gather, as resample_float has them
+            return jax.vmap(lambda view, m: sample(view, *resample.coordinates(m, *out_shape, dtype)))(views, mats)
+        u, v = _coordinates(mats, plan, images.shape[1:], field)
+        return jax.vmap(sample)(views, u.astype(dtype), v.astype(dtype))
+
+    return fastpath.compute_once(gather, views, token)
 
 
 def apply(
@@ -358,13 +395,13 @@ def apply(
     if plan.geometry in ("affine", "projective") and plan.elastic:
         # The blurred field, computed once (not fused into every tap's coordinates).
         x = fastpath.compute_once(
-            lambda field: after_resample(warp(images, mats, plan, cval, field)), params.elastic, token
+            lambda field: after_resample(warp(images, mats, plan, cval, field, token)), params.elastic, token
         )
     elif plan.geometry in ("affine", "projective"):
-        x = after_resample(warp(images, mats, plan, cval))
+        x = after_resample(warp(images, mats, plan, cval, token=token))
     elif plan.geometry == "flips" and plan.rotate90 and shape[0] != shape[1]:
         # A quarter turn of a non-square image leaves the frame: the one resample does it.
-        x = after_resample(warp(images, mats, plan._replace(geometry="affine"), cval))
+        x = after_resample(warp(images, mats, plan._replace(geometry="affine"), cval, token=token))
     elif plan.geometry == "flips":
         # Every output pixel is exactly one input pixel: a transpose and reversals, no gather.
         turns = params.quarter_turns if plan.rotate90 else None

@@ -94,7 +94,7 @@ import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
-from jaxaug._src import augment, color, engine, matrices, mixing, resample, validation
+from jaxaug._src import augment, color, engine, fastpath, matrices, mixing, resample, validation
 
 OPS = (
     "identity",
@@ -285,16 +285,16 @@ def _chain_matrix(codes: jax.Array, values: jax.Array, image_shape: Sequence[int
     return matrices.compose(*(_op_matrix(codes[s], values[s], image_shape) for s in range(codes.shape[0])))
 
 
-def _warp(images: jax.Array, mats: jax.Array, order: int, mode: str, cval: jax.Array) -> tuple[jax.Array, ...]:
+def _warp(images: jax.Array, mats: jax.Array, order: int, mode: str, cval: jax.Array, token) -> tuple[jax.Array, ...]:
     """``K`` batches ``(B, H, W, C)``: batch ``k`` resamples each image ONCE with its matrix ``mats[:, k]``.
 
     The affine stage of ``engine.apply`` for given matrices: integer images at order 0
     move natively (no arithmetic); everything else comes back as compute-dtype floats.
     (A tuple, not one ``(B, K, H, W, C)`` array: with ``K = 1`` XLA:CPU gave that array a
-    transposed layout and an extra copy, ~2x the cost of the warp.)
+    transposed layout and an extra copy, ~2x the cost of the warp.) ``token``: see ``engine.apply``.
     """
     plan = engine.Plan("affine", order, mode)
-    return tuple(engine.warp(images, mats[:, k], plan, cval) for k in range(mats.shape[1]))
+    return tuple(engine.warp(images, mats[:, k], plan, cval, token=token) for k in range(mats.shape[1]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -350,12 +350,15 @@ def _pixel_chains(xs: tuple, draws: _Draws, names, max_value, out_dtype, base=No
     return lax.map(example, (xs, branch_ids, draws.values, weights, base))
 
 
-def _run(images, draws: _Draws, names, order, mode, cval, max_value, base=None, weights=None) -> jax.Array:
-    """Batched draws ``(B, K, S)`` -> ``(B, H, W, C)`` in ``images.dtype``: ONE warp per chain, pixel ops, sum."""
+def _run(key, images, draws: _Draws, names, order, mode, cval, max_value, base=None, weights=None) -> jax.Array:
+    """Batched draws ``(B, K, S)`` -> ``(B, H, W, C)`` in ``images.dtype``: ONE warp per chain, pixel ops, sum.
+
+    ``key``: the batch's key (its bits are the warp's fusion-barrier token).
+    """
     chains, steps = draws.codes.shape[1:]
     if steps and any(n in names for n in _GEOMETRIC):
         mats = jax.vmap(jax.vmap(lambda c, v: _chain_matrix(c, v, images.shape[1:])))(draws.codes, draws.values)
-        xs = _warp(images, mats, order, mode, cval)
+        xs = _warp(images, mats, order, mode, cval, fastpath.key_token(key))
     else:
         xs = (images,) * chains
     if chains == 1 and base is None and not any(n in names for n in _PIXEL):
@@ -420,7 +423,7 @@ def _rand_augment(key, images, ids, magnitude, cval, *, names, num_ops, bins, or
         return images
     table = _table(_rand_augment_space(bins, *images.shape[1:3]), names, bins)
     draws = jax.vmap(lambda k: _draw(k, table, 1, num_ops, lambda _: magnitude))(augment.example_keys(key, ids))
-    return _run(images, draws, names, order, mode, cval, max_value)
+    return _run(key, images, draws, names, order, mode, cval, max_value)
 
 
 def rand_augment(
@@ -527,7 +530,7 @@ def _trivial_augment(key, images, ids, cval, *, names, bins, order, mode, max_va
         return _draw(k, table, 1, 1, lambda kb: jax.random.randint(kb, (), 0, bins))
 
     draws = jax.vmap(draw)(augment.example_keys(key, ids))
-    return _run(images, draws, names, order, mode, cval, max_value)
+    return _run(key, images, draws, names, order, mode, cval, max_value)
 
 
 def trivial_augment(
@@ -625,7 +628,7 @@ def _augmix(key, images, ids, severity, alpha, cval, *, names, width, depth, ord
     skip = mix.skip_weight.astype(dtype)
     base = skip[:, None, None, None] * images.astype(dtype)
     weights = (1 - skip)[:, None] * mix.chain_weights.astype(dtype)
-    return _run(images, mix.draws, names, order, mode, cval, max_value, base, weights)
+    return _run(key, images, mix.draws, names, order, mode, cval, max_value, base, weights)
 
 
 def augmix(

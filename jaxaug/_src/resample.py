@@ -222,6 +222,19 @@ def coordinates(matrix: ArrayLike, height: int, width: int, dtype=jnp.float32) -
 # --------------------------------------------------------------------------- orders 0 and 1
 
 
+FILL_MODES = ("constant", "grid-constant")
+
+
+def filled_view(image: jax.Array, fill) -> jax.Array:
+    """``(H, W, C)`` -> ``(H * W + 1, C)``: the pixels in row-major order, then one pixel of ``fill``.
+
+    The view that :func:`resample_nearest_filled` reads (``fill`` is cast to ``image.dtype``).
+    """
+    height, width, channels = image.shape
+    flat = image.reshape(height * width, channels)
+    return jnp.concatenate([flat, jnp.broadcast_to(jnp.asarray(fill).astype(image.dtype), (1, channels))])
+
+
 def _tap_reader(image: jax.Array, mode: str, fill: jax.Array, cast, *, fill_row: bool = False):
     """``tap(ir, ic, keep=None)``: the pixels at integer indices (any range) under the mode's extension.
 
@@ -233,12 +246,15 @@ def _tap_reader(image: jax.Array, mode: str, fill: jax.Array, cast, *, fill_row:
     outside taps read: cheaper than a select per tap when a pixel has several taps
     (measured on XLA:CPU).
     """
-    height, width, channels = image.shape
-    finite = jnp.issubdtype(image.dtype, jnp.integer)
-    flat = image.reshape(height * width, channels)
+    height, width, _ = image.shape
     fill_row = fill_row and mode == "grid-constant"
-    if fill_row:
-        flat = jnp.concatenate([flat, jnp.broadcast_to(fill, (1, channels))])
+    view = filled_view(image, fill) if fill_row else image.reshape(height * width, -1)
+    return _view_reader(view, height, width, mode, fill, cast, fill_row)
+
+
+def _view_reader(view: jax.Array, height: int, width: int, mode: str, fill, cast, fill_row: bool):
+    """:func:`_tap_reader` on an ``(H * W, C)`` view, or with ``fill_row`` a :func:`filled_view`."""
+    finite = jnp.issubdtype(view.dtype, jnp.integer)
 
     def tap(ir, ic, keep=None):
         valid = keep
@@ -250,7 +266,7 @@ def _tap_reader(image: jax.Array, mode: str, fill: jax.Array, cast, *, fill_row:
         index = ir * width + ic
         if valid is not None and fill_row:
             index = jnp.where(valid, index, height * width)
-        vals = cast(flat.at[index].get(mode="promise_in_bounds"))
+        vals = cast(view.at[index].get(mode="promise_in_bounds"))
         if valid is not None and not fill_row:
             vals = _keep_or_fill(valid, vals, fill, finite)
         return vals
@@ -321,6 +337,32 @@ def resample_nearest_native(image: jax.Array, u: jax.Array, v: jax.Array, mode: 
     height, width, _ = image.shape
     fill = jnp.asarray(cval, image.dtype)
     tap = _tap_reader(image, mode, fill, lambda x: x)
+    return tap(_nearest_index(u, height, mode), _nearest_index(v, width, mode), _inside(u, v, height, width, mode))
+
+
+def resample_nearest_filled(view: jax.Array, u: jax.Array, v: jax.Array, height: int, width: int, mode: str):
+    """Order 0 in ``constant`` / ``grid-constant`` from a :func:`filled_view`, values untouched.
+
+    The same taps and values as :func:`resample_nearest_native` (and as order 0 of
+    :func:`resample_coords` for a float image and a fill of its dtype), but an outside
+    pixel reads the view's fill pixel by its INDEX instead of a select on the gathered
+    value, which on XLA:CPU keeps the fused loop vectorised (see :func:`_keep_or_fill`).
+    That only pays where the view is a buffer of its own: fused into the gather, the
+    appended pixel becomes a select per load again (``engine`` materialises it once per
+    batch).
+
+    Args:
+        view: ``(H * W + 1, C)`` from :func:`filled_view`.
+        u, v: input row / column coordinates, float arrays of shape ``(Ho, Wo)``.
+        height, width: the image's ``H`` and ``W``.
+        mode: ``constant`` or ``grid-constant``.
+
+    Returns:
+        ``(Ho, Wo, C)`` in ``view.dtype``.
+    """
+    if mode not in FILL_MODES:
+        raise ValueError(f"`mode` must be one of {FILL_MODES}, got {mode!r}.")
+    tap = _view_reader(view, height, width, mode, None, lambda x: x, fill_row=True)
     return tap(_nearest_index(u, height, mode), _nearest_index(v, width, mode), _inside(u, v, height, width, mode))
 
 

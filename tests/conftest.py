@@ -6,6 +6,9 @@ as lost bits instead of being hidden by a suite-wide "highest".
 """
 
 import os
+import shutil
+import tempfile
+import uuid
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -14,6 +17,30 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 jax.config.update("jax_numpy_dtype_promotion", "strict")
+
+
+def pytest_configure(config):
+    """One XLA compilation cache for the whole run, shared by the xdist workers.
+
+    Many tests compile the same programs (the same layer, policy or config on the same small
+    images), and compiles are most of the suite's time: 692 -> 572 s on 2 cores. The directory
+    is named after xdist's run id, which the controller fixes here and hands to every worker;
+    it is fresh per run (nothing carries over) and removed when the run ends.
+    """
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller named the run
+        run = config.workerinput["testrunuid"]
+    else:
+        if hasattr(config.option, "testrunuid") and config.option.testrunuid is None:
+            config.option.testrunuid = uuid.uuid4().hex
+        run = getattr(config.option, "testrunuid", None) or uuid.uuid4().hex
+    config.xla_cache = os.path.join(tempfile.gettempdir(), f"jaxaug-xla-cache-{run}")
+    jax.config.update("jax_compilation_cache_dir", config.xla_cache)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and hasattr(config, "xla_cache"):
+        shutil.rmtree(config.xla_cache, ignore_errors=True)
 
 
 @pytest.fixture

@@ -235,17 +235,20 @@ SPLINE_CVAL = -2.5
 
 @functools.cache
 def spline_warps(order, mode):
-    """One compiled function per (order, mode): a 9x11x2 image and a 2x5 one under stacks of matrices.
+    """One compiled function per (order, mode): images under stacks of matrices, one stack each.
 
-    The 2-row image exercises scipy's prefilter on the shortest lines, where its ``reflect``
-    initialisation differs most from the infinite-line filter.
+    The tests pass a 9x11x2 image and a 2x5 one, whose lines take the exact recursion matrix
+    (the 2-row image exercises scipy's prefilter on the shortest lines, where its ``reflect``
+    initialisation differs most from the infinite-line filter), and a 66x70x1 one, whose lines
+    are long enough for the FIR and (in ``nearest``, ``constant``, ``mirror`` and ``wrap``) the
+    in-place prefilter with folded tap indices.
     """
 
     def warp(image, matrices):
         fn = functools.partial(jaxaug.affine_transform, order=order, mode=mode, cval=SPLINE_CVAL)
         return jax.vmap(lambda m: fn(image, m))(matrices)
 
-    return jax.jit(lambda a, b, ma, mb: (warp(a, ma), warp(b, mb)))
+    return jax.jit(lambda images, stacks: tuple(warp(x, m) for x, m in zip(images, stacks)))
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -254,16 +257,15 @@ def test_splines_match_scipy(order, mode, rng):
     """scipy (prefilter=True) is the oracle; float32-exact coordinates get the float32 tolerance."""
     big = (rng.normal(size=(9, 11, 2)) * 4).astype(np.float32)
     tiny = (rng.normal(size=(2, 5)) * 4).astype(np.float32)
-    exact_big, exact_tiny = exact_matrices(big.shape), exact_matrices(tiny.shape)
+    long = (rng.normal(size=(66, 70, 1)) * 4).astype(np.float32)
+    exact_big, exact_tiny, exact_long = (exact_matrices(x.shape) for x in (big, tiny, long))
     warps = [random_matrix(rng, big.shape) for _ in range(4)]
-    out_big, out_tiny = spline_warps(order, mode)(
-        big, tiny, np.stack(exact_big + warps).astype(np.float32), np.stack(exact_tiny).astype(np.float32)
-    )
+    stacks = [np.stack(m).astype(np.float32) for m in (exact_big + warps, exact_tiny, exact_long)]
+    out_big, out_tiny, out_long = spline_warps(order, mode)((big, tiny, long), stacks)
     oracle = functools.partial(scipy_per_channel, order=order, mode=mode, cval=SPLINE_CVAL)
-    for actual, matrix in zip(out_big, exact_big):
-        assert_close(actual, oracle(big, matrix), dtype=np.float32)
-    for actual, matrix in zip(out_tiny, exact_tiny):
-        assert_close(actual, oracle(tiny, matrix), dtype=np.float32)
+    for image, outs, mats in ((big, out_big, exact_big), (tiny, out_tiny, exact_tiny), (long, out_long, exact_long)):
+        for actual, matrix in zip(outs, mats):
+            assert_close(actual, oracle(image, matrix), dtype=np.float32)
     for actual, matrix in zip(out_big[len(exact_big) :], warps):
         # Random warps: float32 coordinates carry ~1e-6 px of rounding; away from the constant
         # cut and the wrap seams (integer coordinates) the spline is smooth, so values agree closely.

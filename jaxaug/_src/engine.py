@@ -339,7 +339,6 @@ def _nearest_filled(images, mats, plan: Plan, cval, field, token, native: bool) 
     fill = resample.native_fill(cval, images.dtype) if native else jnp.asarray(cval, images.dtype)
     views = jax.vmap(resample.filled_view, in_axes=(0, None))(images, fill)
     sample = functools.partial(resample.resample_nearest_filled, height=height, width=width, mode=plan.mode)
-
     dtype = resample.compute_dtype(images.dtype)
 
     def gather(views):

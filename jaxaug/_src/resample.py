@@ -26,8 +26,10 @@ spline coefficients by scipy's recursive prefilter, applied here per axis as a s
 FIR (a weighted sum of shifted copies, weights computed in float64 at trace time) on
 an index-extended copy of the image; the same static index tables pad the coefficients
 so that every tap of a (mapped) coordinate falls inside, then ``(order + 1) ** 2``
-taps are gathered and weighted. Facts taken from scipy (checked against it
-empirically, per mode, for lines of 1 to 70 samples):
+taps are gathered and weighted. (Long lines in ``_IN_PLACE_MODES`` skip both copies:
+the FIR reads the image in place, and the taps fold their indices instead; the same
+values.) Facts taken from scipy (checked against it empirically, per mode, for lines
+of 1 to 70 samples):
 
 * the prefilter's boundary condition is ``mirror`` for ``constant``, ``mirror``,
   ``wrap`` and ``grid-constant``; ``reflect`` for ``reflect``, ``grid-mirror`` and

@@ -167,13 +167,21 @@ def test_elastic_adds_a_smoothed_random_field_before_the_resample(batch):
         jaxaug.AugmentConfig(crop_scale=(0.4, 1.0), output_size=(10, 10), rotation_range=30, interpolation_order=0),
         jaxaug.AugmentConfig(perspective_range=0.4, interpolation_order=0),
         jaxaug.AugmentConfig(elastic_alpha=3.0, elastic_sigma=2.0, output_size=(9, 11), interpolation_order=0),
+        # In the fill modes the image reads an appended fill pixel (engine._nearest_filled) and the masks
+        # select their fill (masks.warp): two code paths that must give the same pixels.
+        jaxaug.AugmentConfig(perspective_range=0.4, fill_mode="constant", cval=5.0, interpolation_order=0),
+        jaxaug.AugmentConfig(
+            elastic_alpha=3.0, elastic_sigma=2.0, output_size=(9, 11), fill_mode="grid-constant", interpolation_order=0
+        ),
     ],
-    ids=["crop", "perspective", "elastic"],
+    ids=["crop", "perspective", "elastic", "perspective-constant", "elastic-grid-constant"],
 )
 def test_masks_follow_every_geometry_exactly(config):
     labels = np.random.default_rng(1).integers(2**24, 2**30, (3, 12, 14, 1)).astype(np.int32)
     out = jaxaug.augment_with_targets(jax.random.key(4), labels, config, masks=labels[..., 0], mask_fill=None)
     np.testing.assert_array_equal(out.masks, out.images[..., 0])
+    if config.fill_mode in ("constant", "grid-constant"):
+        assert 0 < np.mean(out.masks == int(config.cval)) < 0.6  # both fill and moved labels present
 
 
 def _sample_coordinates(config, out, i, points):

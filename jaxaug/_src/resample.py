@@ -605,14 +605,6 @@ def _fir(src: jax.Array, weights: np.ndarray, count: int, axis: int, unit: int) 
     return out
 
 
-def _fold_index(i: jax.Array, m: int, kind: str) -> jax.Array:
-    """:func:`_fold` (``clip`` or ``mirror``) for traced indices within one period of ``[0, m - 1]``."""
-    if kind == "mirror":  # one fold per side
-        i = jnp.where(i < 0, -i, i)
-        i = jnp.where(i > m - 1, 2 * m - 2 - i, i)
-    return jnp.clip(i, 0, m - 1)
-
-
 def _spline_coefficients_axis(
     x: jax.Array, axis: int, unit: int, plan: _AxisPlan, fill: jax.Array, mode: str, order: int
 ):
@@ -643,8 +635,9 @@ def _spline_coefficients_axis(
         head = _fir(_static_take(x, plan.ext_src[: lo + 2 * half], axis, unit), plan.weights, lo, axis, unit)
         body = _fir(x, plan.weights, hi - lo, axis, unit)
         tail = _fir(_static_take(x, plan.ext_src[hi:], axis, unit), plan.weights, m - hi, axis, unit)
-        kind = "clip" if mode == "nearest" else _PREFILTER_KIND[mode]
-        return jnp.concatenate([head, body, tail], axis=axis), lambda p, k: _fold_index(p + (pad + k), m, kind)
+        # Taps beyond the coefficients: the edge one ('nearest'), else the prefilter's whole-sample symmetry.
+        extend = "nearest" if mode == "nearest" else "mirror"
+        return jnp.concatenate([head, body, tail], axis=axis), lambda p, k: _map_index(p + (pad + k), m, extend)
     if (plan.ext_src == n).any():
         x = _append_fill(x, axis, unit, fill)
     # Materialise the extended copy once: fused into each of the 2K + 1 shifted reads

@@ -99,6 +99,32 @@ def test_policy_layers_draw_per_example_and_keep_dtypes():
         np.testing.assert_array_equal(layer(x), x)
 
 
+@pytest.mark.parametrize(
+    "make, error, match",
+    [
+        (lambda: AugMix(severity=11), ValueError, r"`severity` must be an int in \[1, 10\], got 11"),
+        (lambda: RandAugment(ops=["rotate", "bogus"]), ValueError, "ops.*bogus"),
+        (lambda: TrivialAugment(mode="edge"), ValueError, "mode.*edge"),
+    ],
+)
+def test_policy_layers_reject_bad_arguments_at_construction_without_compiling(make, error, match):
+    compiled = []
+
+    def listener(event, duration, **kwargs):
+        if event == "/jax/core/compile/backend_compile_duration":
+            compiled.append(kwargs.get("fun_name", "?"))
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        with pytest.raises(error, match=match):
+            make()
+        AugMix(severity=2, width=2, seed=0)  # a valid layer: its arguments are checked by tracing, not compiling
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+    policies = ("_augmix", "_rand_augment", "_trivial_augment")
+    assert not [name for name in compiled if any(p in name for p in policies)], compiled  # a policy takes 2-6 s
+
+
 def test_resized_crop_layer_resizes_at_inference():
     layer = RandomResizedCrop(output_size=(6, 5), seed=0)
     x = images((2, 12, 10, 3)).astype(np.float32)

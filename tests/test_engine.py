@@ -281,15 +281,25 @@ def test_empty_images_are_rejected(shape):
 # ---------------------------------------------------------------- batch-size invariance
 
 
-def test_per_example_results_do_not_depend_on_the_batch_size(rng):
+@pytest.mark.parametrize("order, perspective", [(1, 0.0), (3, 0.0), (2, 0.3)])
+def test_per_example_results_do_not_depend_on_the_batch_size(rng, order, perspective):
+    """Affine order 3 on CPU resamples 4 images per loop step (scratch per chunk): batches of 1 and 3
+    take the plain vmap, 7 a chunk and a remainder, 32 eight chunks; every image must come out the
+    same. (Perspective plans keep the vmap: looped, their coordinates rounded differently.)"""
     config = jaxaug.AugmentConfig(
-        rotation_range=25, zoom_range=0.2, horizontal_flip=True, channel_shift_range=0.1, fill_mode="reflect"
+        rotation_range=25,
+        zoom_range=0.2,
+        horizontal_flip=True,
+        channel_shift_range=0.1,
+        fill_mode="reflect",
+        interpolation_order=order,
+        perspective_range=perspective,
     )
     images = rng.uniform(size=(32, 9, 11, 3)).astype(np.float32)
     ids = np.arange(100, 132)
     step = jax.jit(jaxaug.augment)
     full = np.asarray(step(jax.random.key(4), images, config, example_ids=ids))
-    for size in (1, 3, 7):
+    for size in (1, 3, 7, 8):
         for start in range(0, 32 - size + 1, 9):
             part = step(jax.random.key(4), images[start : start + size], config, example_ids=ids[start : start + size])
             np.testing.assert_array_equal(np.asarray(part), full[start : start + size])

@@ -17,16 +17,8 @@ import jax
 import numpy as np
 
 import jaxaug
+from benchmarks.cases import ISSUE as README_CONFIG
 from jaxaug._src import engine
-
-README_CONFIG = dict(
-    rotation_range=20,
-    width_shift_range=0.1,
-    height_shift_range=0.1,
-    shear_range=0.2,
-    zoom_range=0.2,
-    horizontal_flip=True,
-)
 
 
 def _compile(config, x):

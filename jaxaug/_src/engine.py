@@ -336,9 +336,9 @@ def _spline_batch(one, order: int, *args) -> jax.Array:
     spline prefilter keeps full-size coefficient arrays alive (two during its column
     pass): for a whole 32 x 224 x 224 x 3 batch that is 41-60 MB of scratch, and XLA:CPU's
     scratch above 32 MB comes from ``malloc`` as fresh pages every call. A ``lax.map`` over
-    chunks of 4 keeps it per chunk (float32 order 3 ``nearest``: 41.5 -> 9.4 MB, 45 -> 35 ms in
-    one process, ``reflect`` the same time; uint8 59.9 -> 25.8 MB, 53 -> 39 ms), with the same
-    values for every image whatever its batch size or position (a test holds it). Not for
+    chunks of 4 keeps it per chunk (float32 order 3 ``nearest``: 41.5 -> 9.4 MB, 39.0 -> 33.7 ms
+    in one process, ``reflect`` 33.8 -> 32.1; uint8 59.9 -> 25.8 MB, 42.0 -> 34.1 ms), with the
+    same values for every image whatever its batch size or position (a test holds it). Not for
     perspective and elastic plans: their coordinates, computed for the batch, rounded
     differently once the loop split them off the resample (a perspective image in a batch of
     8 moved by 8e-4, a batch-size dependence), so they keep the ``vmap``. Other platforms

@@ -134,21 +134,21 @@ def time_modes(
     """
     timed = []
     for mode, wrap in (m for m in MODES if m[0] in modes):
+        runs = traces if mode == "jit" else 1
+        state = py_random.getstate()
         try:
-            if mode == "jit" and traces > 1:
-                state = py_random.getstate()
-                per_trace = []
-                for t in range(traces):
+            per_run = []
+            for t in range(runs):
+                if runs > 1:
                     py_random.seed(t)
-                    per_trace.append(_seconds(wrap(make_layers(), x), x, reps, warmup))
-                py_random.setstate(state)
-                timed.append((mode, *np.mean(per_trace, axis=0).tolist()))
-                continue
-            timed.append((mode, *_seconds(wrap(make_layers(), x), x, reps, warmup)))
+                per_run.append(_seconds(wrap(make_layers(), x), x, reps, warmup))
+            timed.append((mode, *np.mean(per_run, axis=0).tolist()))
         except Exception as err:
             if failures is None:
                 raise
             failures[mode] = (type(err).__name__, str(err).splitlines()[0][:160] if str(err) else "")
+        finally:
+            py_random.setstate(state)
     return timed
 
 

@@ -1,7 +1,7 @@
 """``python -m benchmarks.probes.spline_chunks [modes] [reps]``: order-3 affine batches, vmap vs chunks of 4.
 
-The A/B behind ``engine._spline_batch``: ``jaxaug.augment`` with the README config at
-``interpolation_order=3`` on a 32 x 224 x 224 x 3 batch, compiled twice in one process
+The A/B behind ``engine.SPLINE_CHUNK`` (``fastpath.map_in_chunks``): ``jaxaug.augment`` with
+the README config at ``interpolation_order=3`` on a 32 x 224 x 224 x 3 batch, compiled twice in one process
 (``engine.SPLINE_CHUNK`` above the batch size: one ``vmap``; 4: a ``lax.map`` over chunks)
 and timed in turns next to the order-1 program. Prints a markdown table: fastest and
 median milliseconds and each program's scratch (``memory_analysis().temp_size_in_bytes``).

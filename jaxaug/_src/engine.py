@@ -58,7 +58,6 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-from jax import lax
 
 from jaxaug._src import color, fastpath, geometry, matrices, resample, sampling
 
@@ -316,7 +315,7 @@ def warp(
         one = functools.partial(
             resample.resample_float, order=plan.order, mode=plan.mode, cval=cval, output_shape=out_shape
         )
-        return _spline_batch(one, plan.order, images, mats)
+        return fastpath.map_in_chunks(one, images, mats, chunk=SPLINE_CHUNK if plan.order >= 2 else None)
     u, v = _coordinates(mats, plan, shape, field)
     if exact:
         fill = resample.native_fill(cval, images.dtype)
@@ -326,31 +325,14 @@ def warp(
     return jax.vmap(one)(images, u, v)
 
 
-SPLINE_CHUNK = 4  # images per step of a spline (order >= 2) resample on CPU
-
-
-def _spline_batch(one, order: int, *args) -> jax.Array:
-    """``jax.vmap(one)(*args)``; at order >= 2 on CPU, :data:`SPLINE_CHUNK` images at a time.
-
-    For affine plans (``one`` computes each image's coordinates from its matrix). The
-    spline prefilter keeps full-size coefficient arrays alive (two during its column
-    pass): for a whole 32 x 224 x 224 x 3 batch that is 41-60 MB of scratch, and XLA:CPU's
-    scratch above 32 MB comes from ``malloc`` as fresh pages every call. A ``lax.map`` over
-    chunks of 4 keeps it per chunk (float32 order 3 ``nearest``: 41.5 -> 9.4 MB, 39.0 -> 33.7 ms
-    in one process, ``reflect`` 33.8 -> 32.1; uint8 59.9 -> 25.8 MB, 42.0 -> 34.1 ms), with the
-    same values for every image whatever its batch size or position (a test holds it). Not for
-    perspective and elastic plans: their coordinates, computed for the batch, rounded
-    differently once the loop split them off the resample (a perspective image in a batch of
-    8 moved by 8e-4, a batch-size dependence), so they keep the ``vmap``. Other platforms
-    keep it too (a loop would serialise the batch), and so do orders 0 and 1 (no prefilter).
-    """
-    if order < 2 or args[0].shape[0] <= SPLINE_CHUNK:
-        return jax.vmap(one)(*args)
-
-    def cpu(*a):
-        return lax.map(lambda xs: one(*xs), a, batch_size=SPLINE_CHUNK)
-
-    return lax.platform_dependent(*args, cpu=cpu, default=jax.vmap(one))
+# Images per loop step of an affine spline (order >= 2) resample on CPU (fastpath.map_in_chunks): the prefilter's
+# full-size coefficient arrays, 41-60 MB of scratch for 32 x 224 x 224 x 3, stay per chunk, under the 32 MB above
+# which XLA:CPU's scratch comes as fresh pages every call. Float32 order 3 `nearest`: 41.5 -> 9.4 MB, 39.0 -> 33.7 ms
+# in one process, `reflect` 33.8 -> 32.1; uint8 59.9 -> 25.8 MB, 42.0 -> 34.1 ms (benchmarks/probes/spline_chunks.py).
+# Each image's values are the same whatever its batch size or position (a test holds it). Perspective and elastic
+# plans keep the vmap: with their batch-computed coordinates split off the resample by the loop, a perspective image
+# in a batch of 8 moved by 8e-4 (a batch-size dependence). Orders 0 and 1 have no prefilter.
+SPLINE_CHUNK = 4
 
 
 def _nearest_filled(images, mats, plan: Plan, cval, field, token, native: bool) -> jax.Array:

@@ -14,6 +14,8 @@ against the general path and against scipy):
 * :func:`compute_once` makes XLA:CPU compute an array once, into a buffer of its own,
   before a consumer that reads it several times (instead of fusing, and so
   repeating, its producer into that consumer).
+* :func:`map_in_chunks` maps a per-image function over a batch a few images per loop
+  step on CPU, so that its scratch is per chunk instead of per batch.
 * :func:`flip` mirrors an image with reversals and a select instead of a gather:
   when flips are the only geometric transform every output pixel samples exactly one
   input pixel, so no resample is needed.
@@ -112,6 +114,40 @@ def compute_once(fn, x: jax.Array, token: jax.Array | None = None) -> jax.Array:
         return lax.cond((word | 1) != 0, fn, lambda _: jnp.zeros(out.shape, out.dtype), t)
 
     return lax.platform_dependent(x, cpu=cpu, default=fn)
+
+
+def map_in_chunks(fn, *args, chunk: int | None = None):
+    """``jax.vmap(fn)(*args)``; with ``chunk``, on CPU, ``chunk`` examples per ``lax.map`` step.
+
+    For per-example programs whose intermediates are large (the spline prefilter's
+    coefficient arrays): XLA:CPU allocates a program's scratch per call, and above 32 MB
+    glibc hands it out as fresh pages every time; a loop over chunks keeps it per chunk.
+    Only where ``fn``'s values do not depend on being looped (the caller checks it: a
+    loop can change XLA's fusion, and so the rounding, around ``fn``). Other platforms,
+    ``chunk=None`` and batches of at most ``chunk`` examples get the ``vmap`` (a loop
+    would serialise the batch on an accelerator).
+
+    Args:
+        fn: a function of one example's arrays.
+        *args: arrays with the batch as their leading axis.
+        chunk: examples per loop step on CPU, or None.
+
+    Returns:
+        ``fn``'s outputs stacked over the batch.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from jaxaug._src.fastpath import map_in_chunks
+        >>> map_in_chunks(lambda v: v.sum(), jnp.arange(12.0).reshape(6, 2), chunk=4).tolist()
+        [1.0, 5.0, 9.0, 13.0, 17.0, 21.0]
+    """
+    if chunk is None or args[0].shape[0] <= chunk:
+        return jax.vmap(fn)(*args)
+
+    def cpu(*a):
+        return lax.map(lambda xs: fn(*xs), a, batch_size=chunk)
+
+    return lax.platform_dependent(*args, cpu=cpu, default=jax.vmap(fn))
 
 
 def shift_channels_float(x: jax.Array, offsets: jax.Array) -> jax.Array:

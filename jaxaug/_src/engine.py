@@ -311,11 +311,13 @@ def warp(
     exact = jnp.issubdtype(images.dtype, jnp.integer) and not plan.pixel_ops and plan.order == 0
     if plan.order == 0 and plan.mode in resample.FILL_MODES and (exact or images.dtype == compute):
         return _nearest_filled(images, mats, plan, cval, field, token, exact)
+    if plan.order >= 2:
+        return _spline_warp(images, mats, plan, cval, field, out_shape)
     if plan.geometry == "affine" and not exact:
         one = functools.partial(
             resample.resample_float, order=plan.order, mode=plan.mode, cval=cval, output_shape=out_shape
         )
-        return fastpath.map_in_chunks(one, images, mats, chunk=SPLINE_CHUNK if plan.order >= 2 else None)
+        return jax.vmap(one)(images, mats)
     u, v = _coordinates(mats, plan, shape, field)
     if exact:
         fill = resample.native_fill(cval, images.dtype)
@@ -325,14 +327,39 @@ def warp(
     return jax.vmap(one)(images, u, v)
 
 
-# Images per loop step of an affine spline (order >= 2) resample on CPU (fastpath.map_in_chunks): the prefilter's
-# full-size coefficient arrays, 41-60 MB of scratch for 32 x 224 x 224 x 3, stay per chunk, under the 32 MB above
-# which XLA:CPU's scratch comes as fresh pages every call. Float32 order 3 `nearest`: 41.5 -> 9.4 MB, 39.0 -> 33.7 ms
-# in one process, `reflect` 33.8 -> 32.1; uint8 59.9 -> 25.8 MB, 42.0 -> 34.1 ms (benchmarks/probes/spline_chunks.py).
-# Each image's values are the same whatever its batch size or position (a test holds it). Perspective and elastic
-# plans keep the vmap: with their batch-computed coordinates split off the resample by the loop, a perspective image
-# in a batch of 8 moved by 8e-4 (a batch-size dependence). Orders 0 and 1 have no prefilter.
+# Images per prefilter loop step of a spline (order >= 2) resample on CPU (fastpath.map_in_chunks): the
+# prefilter's full-size intermediates stay per chunk, under the 32 MB above which XLA:CPU's scratch comes as
+# fresh pages every call (see _spline_warp).
 SPLINE_CHUNK = 4
+
+
+def _spline_warp(images, mats, plan: Plan, cval, field, out_shape) -> jax.Array:
+    """:func:`warp` at orders 2-5: the batch prefiltered in chunks, then sampled in one ``vmap``.
+
+    The prefilter (two FIR passes over each image, independent of the geometry) keeps two
+    full-size coefficient arrays alive, 41-60 MB of scratch for 32 x 224 x 224 x 3 in one
+    ``vmap``; on CPU it runs ``SPLINE_CHUNK`` images per ``lax.map`` step
+    (``fastpath.map_in_chunks``). The sampling stays outside the loop: XLA:CPU fuses a loop
+    body's result into the in-place update of the stacked output, and that fusion runs on
+    one thread, while the ``vmap`` runs on all of them. Each image's values are the same
+    whatever its batch size or position (the coordinates are computed as before; a test
+    holds it). Measured in ``benchmarks/results/ab-cpu-2cores.md``.
+    """
+    compute = resample.compute_dtype(images.dtype)
+    cval = jnp.asarray(cval, compute)
+    image = jax.ShapeDtypeStruct(images.shape[1:], images.dtype)
+    prefilter = functools.partial(resample.spline_coefficients, order=plan.order, mode=plan.mode, cval=cval)
+    coef = fastpath.map_in_chunks(prefilter, images, chunk=SPLINE_CHUNK)
+    sample = functools.partial(resample.sample_spline, image=image, order=plan.order, mode=plan.mode, cval=cval)
+    if plan.geometry == "affine":  # the coordinates fused into the gather, as resample_float has them
+
+        def one(c, m):
+            u, v = resample.coordinates(m, *out_shape, compute)
+            return sample(c, u=u, v=v)
+
+        return jax.vmap(one)(coef, mats)
+    u, v = _coordinates(mats, plan, images.shape[1:], field)
+    return jax.vmap(lambda c, u, v: sample(c, u=u.astype(compute), v=v.astype(compute)))(coef, u, v)
 
 
 def _nearest_filled(images, mats, plan: Plan, cval, field, token, native: bool) -> jax.Array:

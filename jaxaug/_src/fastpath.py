@@ -124,8 +124,10 @@ def map_in_chunks(fn, *args, chunk: int | None = None):
     glibc hands it out as fresh pages every time; a loop over chunks keeps it per chunk.
     Only where ``fn``'s values do not depend on being looped (the caller checks it: a
     loop can change XLA's fusion, and so the rounding, around ``fn``). Other platforms,
-    ``chunk=None`` and batches of at most ``chunk`` examples get the ``vmap`` (a loop
-    would serialise the batch on an accelerator).
+    ``chunk=None``, batches of at most ``chunk`` examples and processes that see more
+    than one device get the ``vmap``: a loop would serialise the batch on an
+    accelerator, and a loop over a batch sharded across devices makes XLA gather the
+    whole batch onto every device (an all-gather, and each device doing all the work).
 
     Args:
         fn: a function of one example's arrays.
@@ -141,7 +143,7 @@ def map_in_chunks(fn, *args, chunk: int | None = None):
         >>> map_in_chunks(lambda v: v.sum(), jnp.arange(12.0).reshape(6, 2), chunk=4).tolist()
         [1.0, 5.0, 9.0, 13.0, 17.0, 21.0]
     """
-    if chunk is None or args[0].shape[0] <= chunk:
+    if chunk is None or args[0].shape[0] <= chunk or jax.device_count() > 1:
         return jax.vmap(fn)(*args)
 
     def cpu(*a):

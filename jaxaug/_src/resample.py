@@ -28,7 +28,9 @@ an index-extended copy of the image; the same static index tables pad the coeffi
 so that every tap of a (mapped) coordinate falls inside, then ``(order + 1) ** 2``
 taps are gathered and weighted. (Long lines in ``_IN_PLACE_MODES`` skip both copies:
 the FIR reads the image in place, and the taps fold their indices instead; the same
-values.) Facts taken from scipy (checked against it empirically, per mode, for lines
+values.) The two halves are separate functions, :func:`spline_coefficients` and
+:func:`sample_spline`, so that a batch can be prefiltered in chunks and sampled in one
+pass (``engine._spline_warp``). Facts taken from scipy (checked against it empirically, per mode, for lines
 of 1 to 70 samples):
 
 * the prefilter's boundary condition is ``mirror`` for ``constant``, ``mirror``,
@@ -605,17 +607,16 @@ def _fir(src: jax.Array, weights: np.ndarray, count: int, axis: int, unit: int) 
     return out
 
 
-def _spline_coefficients_axis(
-    x: jax.Array, axis: int, unit: int, plan: _AxisPlan, fill: jax.Array, mode: str, order: int
-):
-    """Prefilters a 2-D view along ``axis`` (samples of ``unit`` elements) for spline ``order``.
+def _in_place(n: int, plan: _AxisPlan, mode: str) -> bool:
+    """Whether a line of ``n`` samples is prefiltered in place (see :func:`_spline_coefficients_axis`)."""
+    return len(plan.weights) == 1 and mode in _IN_PLACE_MODES and n > 2 * (plan.weights.shape[1] // 2)
+
+
+def _spline_coefficients_axis(x: jax.Array, axis: int, unit: int, plan: _AxisPlan, fill: jax.Array, mode: str):
+    """Prefilters a 2-D view along ``axis`` (samples of ``unit`` elements); :func:`_axis_taps` indexes the result.
 
     The image is viewed as ``(H, W * C)``: filtering rows uses ``axis=0, unit=1`` and
     columns ``axis=1, unit=C``, so the weighted sums run over long contiguous rows.
-
-    Returns ``(coef, taps)``: the coefficients along ``axis``, and ``taps(p, k)``, the
-    index into ``coef`` of tap ``p + k`` for integer data positions ``p`` (the first tap
-    of each coordinate).
 
     Long lines (the FIR) in the modes of ``_IN_PLACE_MODES`` are filtered in place: the
     interior outputs read ``x`` itself and only the ends read a small extended strip, and
@@ -630,14 +631,12 @@ def _spline_coefficients_axis(
     taps = plan.weights.shape[1]
     m = len(plan.ext_src) - taps + 1
     half, pad = taps // 2, (m - n) // 2
-    if len(plan.weights) == 1 and mode in _IN_PLACE_MODES and n > 2 * half:
+    if _in_place(n, plan, mode):
         lo, hi = pad + half, pad + n - half  # outputs whose whole window lies inside the image
         head = _fir(_static_take(x, plan.ext_src[: lo + 2 * half], axis, unit), plan.weights, lo, axis, unit)
         body = _fir(x, plan.weights, hi - lo, axis, unit)
         tail = _fir(_static_take(x, plan.ext_src[hi:], axis, unit), plan.weights, m - hi, axis, unit)
-        # Taps beyond the coefficients: the edge one ('nearest'), else the prefilter's whole-sample symmetry.
-        extend = "nearest" if mode == "nearest" else "mirror"
-        return jnp.concatenate([head, body, tail], axis=axis), lambda p, k: _map_index(p + (pad + k), m, extend)
+        return jnp.concatenate([head, body, tail], axis=axis)
     if (plan.ext_src == n).any():
         x = _append_fill(x, axis, unit, fill)
     # Materialise the extended copy once: fused into each of the 2K + 1 shifted reads
@@ -647,12 +646,23 @@ def _spline_coefficients_axis(
     coef = _fir(ext, weights, m, axis, unit)
     if (plan.tap_src == m).any():
         coef = _append_fill(coef, axis, unit, fill)
+    return _static_take(coef, plan.tap_src, axis, unit)
+
+
+def _axis_taps(n: int, plan: _AxisPlan, mode: str, order: int):
+    """``taps(p, k)``: the index, in one axis of the coefficients, of tap ``p + k`` for integer data positions ``p``.
+
+    ``p`` is the first tap of each coordinate. In-place lines fold the index into the ``m``
+    coefficients; the others index the copy padded to the tap range.
+    """
+    m = len(plan.ext_src) - plan.weights.shape[1] + 1
+    if _in_place(n, plan, mode):
+        pad = (m - n) // 2
+        # Taps beyond the coefficients: the edge one ('nearest'), else the prefilter's whole-sample symmetry.
+        extend = "nearest" if mode == "nearest" else "mirror"
+        return lambda p, k: _map_index(p + (pad + k), m, extend)
     last = len(plan.tap_src) - order - 1  # the highest first tap
-
-    def padded_taps(p, k):
-        return jnp.clip(p - plan.tap_lo, 0, last) + k
-
-    return _static_take(coef, plan.tap_src, axis, unit), padded_taps
+    return lambda p, k: jnp.clip(p - plan.tap_lo, 0, last) + k
 
 
 @functools.cache
@@ -694,14 +704,32 @@ def _spline_taps(u: jax.Array, order: int, plan: _AxisPlan):
     return base.astype(jnp.int32) - order // 2, weights
 
 
-def _spline(image, u, v, order, mode, cval):
+def spline_coefficients(image: jax.Array, order: int, mode: str, cval: jax.Array) -> jax.Array:
+    """scipy's spline prefilter of an ``(H, W, C)`` image for ``order`` 2-5, in ``cval``'s (compute) dtype.
+
+    Returns the coefficients as an ``(H', W' * C)`` array, padded or not depending on
+    the mode (see :func:`_spline_coefficients_axis`); :func:`sample_spline` reads them.
+    ``cval`` is the fill as a compute-dtype array (``grid-constant`` pads with it).
+    """
+    height, width, channels = image.shape
+    x = image.astype(cval.dtype).reshape(height, width * channels)
+    coef = _spline_coefficients_axis(x, 0, 1, _axis_plan(height, order, mode, cval.dtype.name), cval, mode)
+    return _spline_coefficients_axis(coef, 1, channels, _axis_plan(width, order, mode, cval.dtype.name), cval, mode)
+
+
+def sample_spline(coef: jax.Array, image, u: jax.Array, v: jax.Array, order: int, mode: str, cval) -> jax.Array:
+    """Samples the :func:`spline_coefficients` ``coef`` of an image at input coordinates ``(u, v)``.
+
+    ``image`` is the image or anything with its ``shape`` ``(H, W, C)`` and ``dtype``
+    (a ``jax.ShapeDtypeStruct``); ``u``, ``v`` and ``cval`` are in the compute dtype.
+    Returns ``(Ho, Wo, C)`` values, unrounded, as :func:`resample_coords` does.
+    """
     height, width, channels = image.shape
     dtype = cval.dtype
     rplan = _axis_plan(height, order, mode, dtype.name)
     cplan = _axis_plan(width, order, mode, dtype.name)
-    x = image.astype(dtype).reshape(height, width * channels)
-    coef, row_taps = _spline_coefficients_axis(x, 0, 1, rplan, cval, mode, order)
-    coef, col_taps = _spline_coefficients_axis(coef, 1, channels, cplan, cval, mode, order)
+    row_taps = _axis_taps(height, rplan, mode, order)
+    col_taps = _axis_taps(width, cplan, mode, order)
     cols = coef.shape[1] // channels
     flat = coef.reshape(-1, channels)
     mu = u if mode in ("nearest", "grid-constant", "constant") else _map_coordinate(u, height, mode)
@@ -745,7 +773,9 @@ def resample_coords(image: jax.Array, u: jax.Array, v: jax.Array, order: int, mo
     cval = jnp.asarray(cval, dtype)
     u = jnp.asarray(u).astype(dtype)
     v = jnp.asarray(v).astype(dtype)
-    return _linear(image, u, v, order, mode, cval) if order <= 1 else _spline(image, u, v, order, mode, cval)
+    if order <= 1:
+        return _linear(image, u, v, order, mode, cval)
+    return sample_spline(spline_coefficients(image, order, mode, cval), image, u, v, order, mode, cval)
 
 
 def resample_float(

@@ -23,9 +23,10 @@ def data_sharding(mesh: Mesh | None = None, axis_name: str = "data") -> NamedSha
 
     Args:
         mesh: a mesh to use; by default one axis over ALL devices of all processes, of
-            type ``AxisType.Auto`` (XLA propagates the sharding). With a mesh of
-            ``Explicit`` axes, the sharding-aware subset of the catalogue works but some
-            operations (spline orders 2-5, equalize) need Auto axes.
+            type ``AxisType.Auto`` (XLA propagates the sharding). Use Auto axes:
+            ``mixup`` and ``cutmix`` also take batches sharded over ``Explicit`` axes,
+            but ``augment`` and the policies do not yet (JAX refuses their ``vmap``
+            over a batch sharded differently from its per-example draws).
         axis_name: the mesh axis the batch is split over.
 
     Examples:

@@ -15,7 +15,9 @@ against the general path and against scipy):
   before a consumer that reads it several times (instead of fusing, and so
   repeating, its producer into that consumer).
 * :func:`map_in_chunks` maps a per-image function over a batch a few images per loop
-  step on CPU, so that its scratch is per chunk instead of per batch.
+  step on a one-device CPU process, so that its scratch is per chunk instead of per
+  batch. Keep what follows the loop out of it: XLA:CPU runs the loop body's last
+  fusion (the in-place write of its result) on one thread.
 * :func:`flip` mirrors an image with reversals and a select instead of a gather:
   when flips are the only geometric transform every output pixel samples exactly one
   input pixel, so no resample is needed.

@@ -129,7 +129,7 @@ def map_in_chunks(fn, *args, chunk: int | None = None):
     ``chunk=None``, batches of at most ``chunk`` examples and processes that see more
     than one device get the ``vmap``: a loop would serialise the batch on an
     accelerator, and a loop over a batch sharded across devices makes XLA gather the
-    whole batch onto every device (an all-gather, and each device doing all the work).
+    whole batch onto every device (an all-gather).
 
     Args:
         fn: a function of one example's arrays.

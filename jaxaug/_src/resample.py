@@ -30,8 +30,8 @@ taps are gathered and weighted. (Long lines in ``_IN_PLACE_MODES`` skip both cop
 the FIR reads the image in place, and the taps fold their indices instead; the same
 values.) The two halves are separate functions, :func:`spline_coefficients` and
 :func:`sample_spline`, so that a batch can be prefiltered in chunks and sampled in one
-pass (``engine._spline_warp``). Facts taken from scipy (checked against it empirically, per mode, for lines
-of 1 to 70 samples):
+pass (``engine._spline_warp``). Facts taken from scipy (checked against it
+empirically, per mode, for lines of 1 to 70 samples):
 
 * the prefilter's boundary condition is ``mirror`` for ``constant``, ``mirror``,
   ``wrap`` and ``grid-constant``; ``reflect`` for ``reflect``, ``grid-mirror`` and

@@ -26,8 +26,8 @@ spline coefficients by scipy's recursive prefilter, applied here per axis as a s
 FIR (a weighted sum of shifted copies, weights computed in float64 at trace time) on
 an index-extended copy of the image; the same static index tables pad the coefficients
 so that every tap of a (mapped) coordinate falls inside, then ``(order + 1) ** 2``
-taps are gathered and weighted. (Long lines in ``_IN_PLACE_MODES`` skip both copies:
-the FIR reads the image in place, and the taps fold their indices instead; the same
+taps are gathered and weighted, each at one flat index plus a constant. (Long lines in
+``_IN_PLACE_MODES`` skip the extended copy: the FIR reads the image in place; the same
 values.) The two halves are separate functions, :func:`spline_coefficients` and
 :func:`sample_spline`, so that a batch can be prefiltered in chunks and sampled in one
 pass (``engine._spline_warp``). Facts taken from scipy (checked against it
@@ -416,11 +416,12 @@ _PREFILTER_KIND = {
     "grid-wrap": "periodic",
 }
 # Modes whose long lines are prefiltered in place (see _spline_coefficients_axis). Float32
-# order-3 batch of 32 x 224 x 224 x 3, one process, fastest of 20-40 calls: nearest 53.0 -> 47.2
-# ms (scratch 71.5 -> 41.5 MB), constant 40.7 -> 28.3, mirror 48.0 -> 40.3, wrap 46.0 -> 40.0
-# (62-63 -> 38.5 MB); order 5 mirror and wrap 7% faster. In reflect, grid-mirror and grid-wrap
-# XLA already kept the copies' scratch at 44-47 MB, and folding the taps cost more than the
-# copies saved (order 3 even, order 5 9-13% slower): they keep the copies.
+# order-3 batch of 32 x 224 x 224 x 3, one process, fastest of 20-40 calls, when the taps also
+# folded their indices (session 6): nearest 53.0 -> 47.2 ms (scratch 71.5 -> 41.5 MB), constant
+# 40.7 -> 28.3, mirror 48.0 -> 40.3, wrap 46.0 -> 40.0; order 5 mirror and wrap 7% faster. In
+# reflect, grid-mirror and grid-wrap it cost more than the copies saved. With the prefilter in
+# chunks and the taps padded (session 8), in place still read 29.2 vs 35.8 ms (constant) and
+# 31.5 vs 34.1 (mirror), nearest the same, on a loaded machine.
 _IN_PLACE_MODES = ("nearest", "constant", "mirror", "wrap")
 _SCIPY_PREPAD = 12  # scipy pads 'nearest' / 'grid-constant' images by this much before filtering
 _DENSE_MAX = 64  # lines up to this long use the exact recursion matrix; longer ones the FIR
@@ -613,19 +614,20 @@ def _in_place(n: int, plan: _AxisPlan, mode: str) -> bool:
 
 
 def _spline_coefficients_axis(x: jax.Array, axis: int, unit: int, plan: _AxisPlan, fill: jax.Array, mode: str):
-    """Prefilters a 2-D view along ``axis`` (samples of ``unit`` elements); :func:`_axis_taps` indexes the result.
+    """Prefilters a 2-D view along ``axis`` (samples of ``unit`` elements), padded to the tap range.
 
     The image is viewed as ``(H, W * C)``: filtering rows uses ``axis=0, unit=1`` and
-    columns ``axis=1, unit=C``, so the weighted sums run over long contiguous rows.
+    columns ``axis=1, unit=C``, so the weighted sums run over long contiguous rows. The
+    coefficients come back extended to every tap a clipped coordinate can reach
+    (``plan.tap_src``), so that :func:`sample_spline` indexes each tap as one flat index
+    plus a constant (:func:`_first_tap`).
 
     Long lines (the FIR) in the modes of ``_IN_PLACE_MODES`` are filtered in place: the
-    interior outputs read ``x`` itself and only the ends read a small extended strip, and
-    the sampling folds its tap indices into the ``m`` coefficients instead of reading a
-    copy padded to the tap range. The same sums in the same order as the extended copy
-    (bit-identical), without two of the prefilter's four full-size copies. Short lines use
-    the exact recursion matrix (position-dependent weights), ``grid-constant`` reads
-    ``fill`` in its padding, and the other modes measured faster with the copies (see
-    ``_IN_PLACE_MODES``).
+    interior outputs read ``x`` itself and only the ends read a small extended strip. The
+    same sums in the same order as the extended copy (bit-identical), without a full-size
+    copy of the input. Short lines use the exact recursion matrix (position-dependent
+    weights), ``grid-constant`` reads ``fill`` in its padding, and the other modes measured
+    faster with the copy (see ``_IN_PLACE_MODES``).
     """
     n = x.shape[axis] // unit
     taps = plan.weights.shape[1]
@@ -636,7 +638,7 @@ def _spline_coefficients_axis(x: jax.Array, axis: int, unit: int, plan: _AxisPla
         head = _fir(_static_take(x, plan.ext_src[: lo + 2 * half], axis, unit), plan.weights, lo, axis, unit)
         body = _fir(x, plan.weights, hi - lo, axis, unit)
         tail = _fir(_static_take(x, plan.ext_src[hi:], axis, unit), plan.weights, m - hi, axis, unit)
-        return jnp.concatenate([head, body, tail], axis=axis)
+        return _static_take(jnp.concatenate([head, body, tail], axis=axis), plan.tap_src, axis, unit)
     if (plan.ext_src == n).any():
         x = _append_fill(x, axis, unit, fill)
     # Materialise the extended copy once: fused into each of the 2K + 1 shifted reads
@@ -649,20 +651,9 @@ def _spline_coefficients_axis(x: jax.Array, axis: int, unit: int, plan: _AxisPla
     return _static_take(coef, plan.tap_src, axis, unit)
 
 
-def _axis_taps(n: int, plan: _AxisPlan, mode: str, order: int):
-    """``taps(p, k)``: the index, in one axis of the coefficients, of tap ``p + k`` for integer data positions ``p``.
-
-    ``p`` is the first tap of each coordinate. In-place lines fold the index into the ``m``
-    coefficients; the others index the copy padded to the tap range.
-    """
-    m = len(plan.ext_src) - plan.weights.shape[1] + 1
-    if _in_place(n, plan, mode):
-        pad = (m - n) // 2
-        # Taps beyond the coefficients: the edge one ('nearest'), else the prefilter's whole-sample symmetry.
-        extend = "nearest" if mode == "nearest" else "mirror"
-        return lambda p, k: _map_index(p + (pad + k), m, extend)
-    last = len(plan.tap_src) - order - 1  # the highest first tap
-    return lambda p, k: jnp.clip(p - plan.tap_lo, 0, last) + k
+def _first_tap(p: jax.Array, plan: _AxisPlan, order: int) -> jax.Array:
+    """Index, in one axis of the tap-padded coefficients, of the first tap ``p`` (an integer data position)."""
+    return jnp.clip(p - plan.tap_lo, 0, len(plan.tap_src) - order - 1)
 
 
 @functools.cache
@@ -728,21 +719,19 @@ def sample_spline(coef: jax.Array, image, u: jax.Array, v: jax.Array, order: int
     dtype = cval.dtype
     rplan = _axis_plan(height, order, mode, dtype.name)
     cplan = _axis_plan(width, order, mode, dtype.name)
-    row_taps = _axis_taps(height, rplan, mode, order)
-    col_taps = _axis_taps(width, cplan, mode, order)
     cols = coef.shape[1] // channels
     flat = coef.reshape(-1, channels)
     mu = u if mode in ("nearest", "grid-constant", "constant") else _map_coordinate(u, height, mode)
     mv = v if mode in ("nearest", "grid-constant", "constant") else _map_coordinate(v, width, mode)
     r0, wr = _spline_taps(mu, order, rplan)
     c0, wc = _spline_taps(mv, order, cplan)
-    col_index = [col_taps(c0, k) for k in range(order + 1)]
+    # Every tap is one flat index plus a constant: XLA keeps one index map, not one per axis.
+    first = _first_tap(r0, rplan, order) * cols + _first_tap(c0, cplan, order)
     out = None
     for j in range(order + 1):
-        start = row_taps(r0, j) * cols
         row = None
         for k in range(order + 1):
-            term = wc[k][..., None] * flat.at[start + col_index[k]].get(mode="promise_in_bounds")
+            term = wc[k][..., None] * flat.at[first + (j * cols + k)].get(mode="promise_in_bounds")
             row = term if row is None else row + term
         term = wr[j][..., None] * row
         out = term if out is None else out + term

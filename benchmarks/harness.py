@@ -351,8 +351,8 @@ RATIOS: dict[str, tuple[Ratio, ...]] = {
             "affine_base",
             ("dtype",),
             "time per image over `jaxaug.augment` with the README config (rotation 20, shifts 0.1, shear 0.2 rad, "
-            "zoom 0.2, horizontal flip; fill 'nearest', order 1) on the same dtype, timed in this run; lower is "
-            "better",
+            "zoom 0.2, horizontal flip; fill 'nearest', order 1) on the same dtype, timed in turns with the row "
+            "(its time is in the row's note; the baseline rows are timed on their own); lower is better",
             cost=True,
         ),
         Ratio("x floor", "floor", ("dtype",), "jitted elementwise copy of the same dtype, timed beside it"),

@@ -82,7 +82,11 @@ def _baseline_program(ctx: Context, dtype: str):
 
 
 def _affine_baseline(ctx: Context) -> list[dict]:
-    """The baseline rows of the ``time x affine`` column, timed once per run (``[]`` once done)."""
+    """The affine baseline rows, timed on their own once per run (``[]`` once done).
+
+    They are reported for reference; each operation row's ``time x affine`` uses the baseline
+    timed in turns with it (``_jit_row(..., base=...)``).
+    """
 
     def rows():
         fn = functools.partial(jaxaug.augment, config=BASELINE)

@@ -304,3 +304,27 @@ def test_mixing_reads_an_augmented_batch_computed_once(mix):
 
     hlo = jax.jit(step).lower(jax.random.key(0), jnp.zeros((2, 16, 16, 3), jnp.uint8)).compile().as_text()
     assert hlo.count(" conditional(") == 1
+
+
+def _primitives(jaxpr, inside_scan=False, found=None):
+    """``{(primitive name, inside a scan body)}`` over a jaxpr and every jaxpr nested in it."""
+    found = set() if found is None else found
+    for eqn in jaxpr.eqns:
+        found.add((eqn.primitive.name, inside_scan))
+        for value in eqn.params.values():
+            for sub in value if isinstance(value, (tuple, list)) else (value,):
+                sub = getattr(sub, "jaxpr", sub)  # ClosedJaxpr -> Jaxpr
+                if hasattr(sub, "eqns"):
+                    _primitives(sub, inside_scan or eqn.primitive.name == "scan", found)
+    return found
+
+
+@pytest.mark.parametrize("perspective", [0.0, 0.3])
+def test_spline_sampling_stays_out_of_the_prefilter_loop(perspective):
+    """On one CPU device a spline batch is prefiltered a few images per loop step, and sampled (the
+    gathers) in one vmap after the loop: XLA:CPU runs a loop body's last fusion on one thread."""
+    config = jaxaug.AugmentConfig(rotation_range=10, interpolation_order=3, perspective_range=perspective)
+    images = jnp.zeros((2 * engine.SPLINE_CHUNK, 16, 16, 3), jnp.float32)
+    found = _primitives(jax.make_jaxpr(jaxaug.augment)(jax.random.key(0), images, config).jaxpr)
+    assert ("scan", False) in found  # the prefilter loop
+    assert ("gather", False) in found and ("gather", True) not in found

@@ -318,7 +318,8 @@ RATIOS: dict[str, tuple[Ratio, ...]] = {
             "x albumentations u8",
             "albumentations",
             ("op", "mode", "order"),
-            "albumentations uint8 row of the same fill mode and order",
+            "albumentations uint8 row of the same fill mode and order (`jaxaug.augment` rows: albumentations timed in "
+            "turns with the row, its time in the row's note)",
         ),
         Ratio("x Keras legacy", "keras_legacy", (), "Keras legacy `ImageDataGenerator.flow`"),
         Ratio("x Keras 3 chain", "keras3_chain", (), "the faster Keras 3 chain row, eager or jit"),

@@ -87,7 +87,7 @@ def _plus_one(x):
     return x + np.ones((), x.dtype)
 
 
-def time_floor(x: np.ndarray, reps: int, min_seconds: float, warmup: int = 2) -> tuple[float, float]:
+def _time_floor(x: np.ndarray, reps: int, min_seconds: float, warmup: int = 2) -> tuple[float, float]:
     """``(seconds, compile_seconds)`` of :func:`_plus_one` on ``x``, into a reused output buffer.
 
     The call reads ``x`` and writes a buffer of its own, as a resample does, but that buffer is
@@ -122,7 +122,7 @@ def floors(ctx: Context):
     rows = []
     for dtype in ("float32", "uint8"):
         x = ctx.images(dtype)
-        seconds, compile_s = time_floor(x, ctx.reps(30), ctx.min_seconds, warmup=20)
+        seconds, compile_s = _time_floor(x, ctx.reps(30), ctx.min_seconds, warmup=20)
         name = f"jitted elementwise copy (floor), {SHORT[dtype]}"
         rows.append(row(name, seconds, x.shape[0], dtype=dtype, role="floor", compile_s=compile_s))
     return rows
@@ -651,7 +651,7 @@ def scaling(ctx: Context):
         x = ctx.images("float32", batch=batch, size=size)
         reps = ctx.reps(10, 3)
         seconds, compile_s = time_jit(fn, jax.random.key(0), x, reps=reps, min_seconds=ctx.min_seconds)
-        floor_s, _ = time_floor(x, reps, ctx.min_seconds)
+        floor_s, _ = _time_floor(x, reps, ctx.min_seconds)
         ns_per_pixel = 1e9 * seconds / (batch * size * size)
         rows.append(
             row(

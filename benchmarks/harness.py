@@ -153,10 +153,10 @@ def time_calls(
     return fastest(times), first
 
 
-def time_interleaved(
+def interleaved_times(
     steps: dict[str, Callable[[], object]], reps: int, *, warmup: int = 2, min_seconds: float = 0.0
-) -> dict[str, float]:
-    """:func:`fastest` seconds of each step, timed in turns (A, B, A, B, ...).
+) -> dict[str, list[float]]:
+    """Every timed call's seconds of each step, timed in turns (A, B, A, B, ...).
 
     For a row and its baseline: a burst of other work on the shared machine then hits both
     alike, instead of whichever block of repetitions it fell in. Like :func:`time_calls`,
@@ -173,6 +173,14 @@ def time_interleaved(
             start = time.perf_counter()
             jax.block_until_ready(step())
             times[name].append(time.perf_counter() - start)
+    return times
+
+
+def time_interleaved(
+    steps: dict[str, Callable[[], object]], reps: int, *, warmup: int = 2, min_seconds: float = 0.0
+) -> dict[str, float]:
+    """:func:`fastest` seconds of each step of :func:`interleaved_times`."""
+    times = interleaved_times(steps, reps, warmup=warmup, min_seconds=min_seconds)
     return {name: fastest(t) for name, t in times.items()}
 
 

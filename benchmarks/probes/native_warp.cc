@@ -59,24 +59,16 @@ constexpr int64_t kPrefetchRows = 4;  // measured: 2-8 similar, none 20-30% slow
 inline F8 Splat8(float x) { return (F8){} + x; }
 inline F4 Splat4(float x) { return (F4){} + x; }
 
-inline F8 Fma8(F8 a, F8 b, F8 c) {
+// fma(a, b, c) lane by lane (one rounding), for F8 and F4.
+template <typename V>
+inline V Fma(V a, V b, V c) {
 #if defined(__FMA__)
-  return (F8)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
-#else
-  F8 r;
-  for (int k = 0; k < 8; ++k) r[k] = std::fma(a[k], b[k], c[k]);
-  return r;
+  if constexpr (sizeof(V) == 32) return (V)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+  if constexpr (sizeof(V) == 16) return (V)_mm_fmadd_ps((__m128)a, (__m128)b, (__m128)c);
 #endif
-}
-
-inline F4 Fma4(F4 a, F4 b, F4 c) {
-#if defined(__FMA__)
-  return (F4)_mm_fmadd_ps((__m128)a, (__m128)b, (__m128)c);
-#else
-  F4 r;
-  for (int k = 0; k < 4; ++k) r[k] = std::fma(a[k], b[k], c[k]);
+  V r;
+  for (int k = 0; k < static_cast<int>(sizeof(V) / sizeof(float)); ++k) r[k] = std::fma(a[k], b[k], c[k]);
   return r;
-#endif
 }
 
 inline F8 Min8(F8 a, F8 b) { return a < b ? a : b; }
@@ -177,7 +169,7 @@ void ScalarPixel(const Problem& p, const T* image, float u, float v, T* dst) {
 
 // ---------------------------------------------------------------- eight pixels at a time
 
-inline F8 Coordinate8(const float* m, float row, F8 col) { return Fma8(Splat8(m[1]), col, Splat8(m[0] * row)) + m[2]; }
+inline F8 Coordinate8(const float* m, float row, F8 col) { return Fma(Splat8(m[1]), col, Splat8(m[0] * row)) + m[2]; }
 
 // Mapped coordinates of eight pixels; `scalar` lanes must take ScalarPixel.
 template <int64_t kMode>
@@ -267,9 +259,9 @@ void Segment(const Problem& p, const float* image, int64_t limit, float* out, co
       std::memcpy(&t01, image + o01[k], sizeof(F4));
       std::memcpy(&t10, image + o10[k], sizeof(F4));
       std::memcpy(&t11, image + o11[k], sizeof(F4));
-      const F4 upper = Fma4(t00, Splat4(gc[k]), t01 * fc[k]);
-      const F4 lower = Fma4(t10, Splat4(gc[k]), t11 * fc[k]);
-      F4 x = Fma4(upper, Splat4(gr[k]), lower * fr[k]);
+      const F4 upper = Fma(t00, Splat4(gc[k]), t01 * fc[k]);
+      const F4 lower = Fma(t10, Splat4(gc[k]), t11 * fc[k]);
+      F4 x = Fma(upper, Splat4(gr[k]), lower * fr[k]);
       if (kMode == kConstant && !inside[k]) x = Splat4(p.cval);
       std::memcpy(d, &x, row_end && k == n - 1 ? 12 : 16);
     }
@@ -344,9 +336,9 @@ void Segment(const Problem& p, const uint8_t* image, int64_t limit, uint8_t* out
       const I8 t10 = Words(image, safe ? 0 : o10), t11 = Words(image, safe ? 0 : o11);
       result = I8{};
       for (int shift = 0; shift < 24; shift += 8) {
-        const F8 upper = Fma8(Plane(t00, shift), gc, Plane(t01, shift) * fc);
-        const F8 lower = Fma8(Plane(t10, shift), gc, Plane(t11, shift) * fc);
-        F8 x = Fma8(upper, gr, lower * fr);
+        const F8 upper = Fma(Plane(t00, shift), gc, Plane(t01, shift) * fc);
+        const F8 lower = Fma(Plane(t10, shift), gc, Plane(t11, shift) * fc);
+        F8 x = Fma(upper, gr, lower * fr);
         if (kMode == kConstant) x = inside ? x : Splat8(p.cval);
         result |= RoundBytes(x) << shift;
       }

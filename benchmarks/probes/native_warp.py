@@ -24,7 +24,6 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import jax
@@ -33,6 +32,7 @@ import numpy as np
 
 import jaxaug
 from benchmarks.cases import ISSUE
+from benchmarks.harness import interleaved_times
 from jaxaug._src import engine, resample
 
 SOURCE = Path(__file__).with_name("native_warp.cc")
@@ -65,19 +65,6 @@ def xla_warp(images, mats, *, mode: str, order: int):
     return engine.to_dtype(engine.warp(images, mats, plan, 0.0), images.dtype)
 
 
-def turns(a, b, args, reps: int) -> tuple[list[float], list[float]]:
-    """Seconds per call of ``a`` and ``b``, timed in turns (a burst of load hits both alike)."""
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(2):
-        jax.block_until_ready((a(*args), b(*args)))
-    for _ in range(reps):
-        for fn, out in zip((a, b), times):
-            start = time.perf_counter()
-            jax.block_until_ready(fn(*args))
-            out.append(time.perf_counter() - start)
-    return times
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.probes.native_warp", description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=25)
@@ -106,7 +93,9 @@ def main(argv=None) -> None:
                 fast = jax.jit(functools.partial(native_warp, **kw))
                 slow = jax.jit(functools.partial(xla_warp, **kw))
                 same = np.array_equal(np.asarray(fast(images, mats)), np.asarray(slow(images, mats)))
-                n, x = turns(fast, slow, (images, mats), args.reps)
+                steps = {"native": functools.partial(fast, images, mats), "xla": functools.partial(slow, images, mats)}
+                times = interleaved_times(steps, args.reps)
+                n, x = times["native"], times["xla"]
                 print(
                     f"| {name} | {mode} | {order} | {min(n) * 1e3:.2f} / {statistics.median(n) * 1e3:.2f} "
                     f"| {min(x) * 1e3:.2f} / {statistics.median(x) * 1e3:.2f} | {min(x) / min(n):.2f} | {same} |",

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import functools
 import sys
-import time
 
 import jax
 import numpy as np
 
 import jaxaug
 from benchmarks.cases import ISSUE as README_CONFIG
+from benchmarks.harness import interleaved_times
 from jaxaug._src import engine, fastpath, resample
 
 
@@ -70,12 +70,8 @@ def main(argv=None) -> None:
         out = np.asarray(compiled(jax.random.key(1), x))
         if not np.array_equal(outputs.setdefault((dtype, program), out), out):
             raise AssertionError(f"{dtype} {program}: the layouts disagree")
-    times = {k: [] for k in programs}
-    for rep in range(reps):
-        for k, (compiled, _, x) in programs.items():
-            start = time.perf_counter()
-            jax.block_until_ready(compiled(jax.random.key(rep), x))
-            times[k].append(time.perf_counter() - start)
+    key = jax.random.key(1)
+    times = interleaved_times({k: functools.partial(c, key, x) for k, (c, _, x) in programs.items()}, reps)
     print(
         f"{jax.devices()[0].device_kind}, jax {jax.__version__}, {reps} repetitions in turns; outputs bit-identical\n"
     )

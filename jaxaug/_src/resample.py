@@ -698,8 +698,9 @@ def _spline_taps(u: jax.Array, order: int, plan: _AxisPlan):
 def spline_coefficients(image: jax.Array, order: int, mode: str, cval: jax.Array) -> jax.Array:
     """scipy's spline prefilter of an ``(H, W, C)`` image for ``order`` 2-5, in ``cval``'s (compute) dtype.
 
-    Returns the coefficients as an ``(H', W' * C)`` array, padded or not depending on
-    the mode (see :func:`_spline_coefficients_axis`); :func:`sample_spline` reads them.
+    Returns the coefficients as an ``(H', W' * C)`` array padded to every tap a clipped
+    coordinate can reach, in every mode (see :func:`_spline_coefficients_axis`);
+    :func:`sample_spline` reads them.
     ``cval`` is the fill as a compute-dtype array (``grid-constant`` pads with it).
     """
     height, width, channels = image.shape

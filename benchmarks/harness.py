@@ -532,6 +532,25 @@ def machine_name() -> str:
     return f"{device.platform}-{kind}"
 
 
+def cpu_model() -> str:
+    """The host CPU's model name and widest x86 vector extension (``/proc/cpuinfo``), or what the OS says.
+
+    Results files name it: the same program ran at very different speed ratios on the
+    machines this project is lent (an AMD EPYC with AVX2 took 3x as long for a uint8
+    ``reflect`` warp as for ``nearest``, where an earlier machine took the same time).
+    """
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine() or "unknown"
+    name = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
+    flags = re.search(r"^flags\s*:\s*(.+)$", text, re.M)
+    model = name.group(1).strip() if name else (platform.processor() or platform.machine() or "unknown")
+    have = set(flags.group(1).split()) if flags else set()
+    simd = next((f for f in ("avx512f", "avx2", "avx", "sse4_2") if f in have), None)
+    return f"{model} ({simd})" if simd else model
+
+
 def _version(*distributions: str) -> str:
     for dist in distributions:
         try:
@@ -545,6 +564,7 @@ def _versions() -> dict:
     devices = jax.devices()
     return {
         "device": f"{devices[0].platform}: {devices[0].device_kind} (x{len(devices)})",
+        "cpu": cpu_model(),
         "jax": jax.__version__,
         "jaxlib": _version("jaxlib"),
         "numpy": np.__version__,
@@ -590,11 +610,11 @@ def _table(sel: list[dict], ratios: tuple[Ratio, ...]) -> list[str]:
 
 def markdown(rows: list[dict], ctx: Context, wall_s: float, chart: str | None) -> str:
     info = _versions()
-    versions = ", ".join(f"{k} {v}" for k, v in info.items() if k != "device")
+    versions = ", ".join(f"{k} {v}" for k, v in info.items() if k not in ("device", "cpu"))
     lines = [
         f"# jaxaug benchmarks: {machine_name()}",
         "",
-        f"Device {info['device']}, {os.cpu_count()} CPU cores, {platform.platform()}, Python "
+        f"Device {info['device']}, {os.cpu_count()} CPU cores ({info['cpu']}), {platform.platform()}, Python "
         f"{platform.python_version()}. Versions: {versions}. Batch {ctx.batch} x {ctx.size}x{ctx.size}x3 unless "
         f"stated. Fastest of the repetitions after warm-up (a shared machine: `harness.fastest`); compile time "
         f"separate. "

@@ -251,6 +251,62 @@ def test_index_fold_equals_periodic_extension(mode, n):
 # ----------------------------------------------------------------------------- fusion barriers
 
 
+# scipy's name -> numpy.pad's name for the same extension.
+NUMPY_PAD = {"reflect": "symmetric", "grid-mirror": "symmetric", "mirror": "reflect", "grid-wrap": "wrap"}
+
+
+@pytest.mark.parametrize("mode", resample.FOLDED_MODES)
+def test_bordered_view_is_the_image_padded_by_numpy(rng, mode):
+    for height, width in [(5, 7), (2, 3), (1, 4)]:
+        image = rng.integers(0, 256, (height, width, 2), dtype=np.uint8)
+        want = np.pad(image, ((1, 2), (1, 2), (0, 0)), mode=NUMPY_PAD[mode]).reshape(-1, 2)
+        np.testing.assert_array_equal(np.asarray(resample.bordered_view(jnp.asarray(image), mode)), want)
+
+
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("mode", resample.FOLDED_MODES)
+def test_folded_modes_sample_a_bordered_view_bit_for_bit(rng, monkeypatch, mode, order):
+    """Orders 0 and 1 in reflect / mirror / grid-wrap read one border view (``resample.resample_bordered``).
+
+    Small integer images do (``engine._small_integers``). Against the engine that folds every
+    tap index (the path before it, and still float images' path), both jitted: bit for bit,
+    uint8 moved exactly and with a pixel op after the warp, int16 over its whole range with a
+    perspective; int16 order 0 also against scipy.
+    """
+    geometric = dict(rotation_range=40, zoom_range=(0.4, 2.5), width_shift_range=0.4, shear_range=15)
+    cases = [
+        (np.uint8, jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=order)),
+        (
+            np.uint8,
+            jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=order, brightness_range=(0.5, 1.5)),
+        ),
+        (
+            np.int16,
+            jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=order, perspective_range=0.3),
+        ),
+    ]
+    key = jax.random.key(5)
+    for dtype, config in cases:
+        info = np.iinfo(dtype)
+        images = rng.integers(info.min, info.max, (3, 9, 13, 2), endpoint=True).astype(dtype)
+        out = np.asarray(jax.jit(jaxaug.augment)(key, images, config))
+        with monkeypatch.context() as patch:
+            patch.setattr(resample, "FOLDED_MODES", ())
+            # A function of its own: jax.jit(jaxaug.augment) would reuse the program traced above.
+            want = np.asarray(jax.jit(lambda k, x, c: jaxaug.augment(k, x, c))(key, images, config))
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out, want)
+    if order == 0:  # int16 values moved: scipy's own at the engine's coordinates, exactly
+        keys = jaxaug.example_keys(key, jnp.arange(3, dtype=jnp.uint32))
+        run = engine.run(keys, jnp.asarray(images), config)
+        u, v = engine.coordinate_maps(run, engine.plan_of(config), images.shape[1:])
+        for i in range(3):
+            for c in range(2):
+                coords = [np.asarray(u[i], np.float64), np.asarray(v[i], np.float64)]
+                want = scipy.ndimage.map_coordinates(images[i, ..., c], coords, order=0, mode=mode)
+                np.testing.assert_array_equal(out[i, ..., c], want)
+
+
 def test_compute_once_is_fn_of_x_with_and_without_a_token():
     x = jnp.asarray(np.random.default_rng(0).normal(size=(3, 5, 4, 2)).astype(np.float32))
     x = x.at[0, 0, 0, 0].set(jnp.nan)  # the data predicate must still take fn, whatever the first value

@@ -32,7 +32,7 @@ import numpy as np
 
 import jaxaug
 from benchmarks.cases import ISSUE
-from benchmarks.harness import interleaved_times
+from benchmarks.harness import cpu_model, interleaved_times
 from jaxaug._src import engine, resample
 
 SOURCE = Path(__file__).with_name("native_warp.cc")
@@ -81,7 +81,8 @@ def main(argv=None) -> None:
     keys = jaxaug.example_keys(jax.random.key(0), jnp.arange(SHAPE[0]))
     params = engine.draw(keys, SHAPE[1:], config)
     mats = engine.geometry_matrices(params, SHAPE[1:], None, engine.plan_of(config)).astype(jnp.float32)
-    print(f"device: {jax.devices()[0].device_kind}, {os.cpu_count()} cores; jax {jax.__version__}; batch {SHAPE}")
+    device = f"{jax.devices()[0].device_kind}, {os.cpu_count()} cores, {cpu_model()}"
+    print(f"device: {device}; jax {jax.__version__}; batch {SHAPE}")
     print(f"GLIBC_TUNABLES: {os.environ.get('GLIBC_TUNABLES', 'unset')}")
     print("\n| dtype | mode | order | native ms (min / median) | XLA ms (min / median) | XLA / native (min) ", end="")
     print("| identical |")

@@ -24,7 +24,7 @@ import numpy as np
 
 import jaxaug
 from benchmarks.cases import ISSUE as README_CONFIG
-from benchmarks.harness import interleaved_times
+from benchmarks.harness import cpu_model, interleaved_times
 from jaxaug._src import engine, fastpath, resample
 
 
@@ -73,7 +73,8 @@ def main(argv=None) -> None:
     key = jax.random.key(1)
     times = interleaved_times({k: functools.partial(c, key, x) for k, (c, _, x) in programs.items()}, reps)
     print(
-        f"{jax.devices()[0].device_kind}, jax {jax.__version__}, {reps} repetitions in turns; outputs bit-identical\n"
+        f"{jax.devices()[0].device_kind} ({cpu_model()}), jax {jax.__version__}, {reps} repetitions in turns; "
+        "outputs bit-identical\n"
     )
     print("| dtype | program | layout | min ms | median ms | scratch MB |\n|---|---|---|---:|---:|---:|")
     for k, (_, scratch, _) in programs.items():

@@ -536,8 +536,8 @@ def cpu_model() -> str:
     """The host CPU's model name and widest x86 vector extension (``/proc/cpuinfo``), or what the OS says.
 
     Results files name it: the same program ran at very different speed ratios on the
-    machines this project is lent (an AMD EPYC with AVX2 took 3x as long for a uint8
-    ``reflect`` warp as for ``nearest``, where an earlier machine took the same time).
+    machines this project is lent (on an AMD EPYC with AVX2 a uint8 ``reflect`` warp
+    took 2.1-2.4x as long as ``nearest``, where an earlier machine took the same time).
     """
     try:
         text = Path("/proc/cpuinfo").read_text()

@@ -126,8 +126,8 @@ def cast_like(values: jax.Array, dtype, *, in_range: bool = False) -> jax.Array:
     ``in_range`` promises that float values are weighted means of values of ``dtype``
     (see :func:`stays_in_range`): for integer dtypes of up to 16 bits, whose bounds are
     float32 values, they can only exceed a bound by float rounding, which the rounding
-    removes, so they are rounded without the clip (the same values; a uint8 warp at
-    order 1 measured 10-25% faster without it on XLA:CPU).
+    removes, so they are rounded without the clip (the same values; uint8 ``nearest``
+    order 1 15.6 -> 13.3 ms without it on XLA:CPU, ``benchmarks/results/ab-cpu-2cores.md``).
     """
     dtype = jnp.dtype(dtype)
     if values.dtype == dtype:
@@ -406,10 +406,10 @@ def _bilinear(t00, t01, t10, t11, fr, fc):
     """The four taps' weighted sum.
 
     The four weights once per pixel, then one product per tap and channel (as scipy sums
-    them): on XLA:CPU 0-25% faster than two row blends and a column blend, whose weights
+    them): on XLA:CPU faster than two row blends and a column blend, whose weights
     multiply every channel three times (with the clip-free cast of :func:`cast_like`:
-    uint8 ``nearest`` 15.1 -> 12.0 ms, ``reflect`` 49.3 -> 41.1, float32 ``nearest``
-    20.0 -> 18.7; one process, in turns).
+    uint8 ``nearest`` 13.8 -> 11.2 ms, float32 ``nearest`` 14.7 -> 13.1, in turns;
+    ``benchmarks/results/ab-cpu-2cores.md``).
     """
     gr, gc = 1 - fr, 1 - fc
     return (gr * gc) * t00 + (gr * fc) * t01 + (fr * gc) * t10 + (fr * fc) * t11
@@ -441,6 +441,7 @@ def bordered_view(image: jax.Array, mode: str) -> jax.Array:
     reversals (no gather).
     """
     height, width, channels = image.shape
+    # For these modes the prefilter's boundary condition is the mode's own extension.
     rows, cols = (_fold(np.arange(-1, n + 2), n, _PREFILTER_KIND[mode]) for n in (height, width))
     x = _static_take(_static_take(image, rows, 0, 1), cols, 1, 1)
     return x.reshape((height + 3) * (width + 3), channels)

@@ -175,46 +175,72 @@ def test_augment_equals_plain_path(rng, dtype, kwargs):
         assert_close(fast, plain, dtype=dtype)
 
 
-@pytest.mark.parametrize("mode", ["constant", "grid-constant"])
-@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.int32])
-def test_order_0_fill_modes_move_values_exactly(rng, dtype, mode):
-    """Order 0 in a fill mode reads an appended fill pixel by index (``engine._nearest_filled``).
+# The index is the same for every dtype (resample.nearest_index); the dtypes differ in the gather's cast and fill.
+ORDER_0_CASES = [(np.float32, mode) for mode in resample.MODES] + [
+    (np.uint8, "constant"),
+    (np.uint8, "reflect"),
+    (np.int32, "constant"),
+    (np.int32, "grid-constant"),
+    (np.int32, "nearest"),
+    (np.int32, "mirror"),
+]
 
-    Against the general resampler with the same matrices: bit for bit, with inf / NaN pixels
-    beside the border for floats and int32 values above 2**24 (not float32 numbers); and
-    against scipy for the float images.
+
+@pytest.mark.parametrize("dtype, mode", ORDER_0_CASES)
+def test_order_0_moves_values_as_scipy_does(rng, dtype, mode):
+    """Order 0: one materialised tap index per output pixel, then one gather (``engine._nearest``).
+
+    Against scipy's ``map_coordinates`` at the engine's own coordinates, exactly, per image
+    and channel: float32 with inf / NaN pixels beside the border, int32 values above 2**24
+    (not float32 numbers) under a perspective, uint8 with a pixel op after the warp (the
+    taps then go through the compute dtype).
     """
     geometric = {k: v for k, v in FULL.items() if k not in ("channel_shift_range", "brightness_range")}
-    config = jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=0, cval=-3.0)
-    images = make_images(rng, dtype, (4, 11, 13, 2))
+    geometric.update(rotation_range=40, zoom_range=(0.4, 2.5))
+    extra = {np.int32: dict(perspective_range=0.3), np.uint8: dict(brightness_range=(1.0, 1.0))}.get(dtype, {})
+    cval = 3.0 if dtype == np.uint8 else -3.0
+    config = jaxaug.AugmentConfig(**geometric, **extra, fill_mode=mode, interpolation_order=0, cval=cval)
+    images = make_images(rng, dtype, (3, 11, 13, 2))
     if dtype == np.int32:
         images = (images.astype(np.int64) + 2**24 + 1).astype(np.int32)
     elif dtype == np.float32:
         images[:, 0, :, 0], images[:, :, 0, 1], images[:, -1, -1] = np.inf, np.nan, -np.inf
-    key = jax.random.key(2)
-    out = jax.jit(jaxaug.augment)(key, images, config)
-    keys = jaxaug.example_keys(key, jnp.arange(images.shape[0], dtype=jnp.uint32))
+
+    def augment_and_coordinates(key, images):  # one program: the output and the engine's coordinate maps
+        keys = jaxaug.example_keys(key, jnp.arange(images.shape[0], dtype=jnp.uint32))
+        run = engine.run(keys, images, config)
+        return jaxaug.augment(key, images, config), *engine.coordinate_maps(run, engine.plan_of(config), shape)
+
     shape = images.shape[1:]
-    mats = jax.vmap(lambda k: jaxaug.params_to_matrix(jaxaug.sample_params(k, shape, config), shape))(keys)
-    fill = resample.native_fill(-3.0, dtype) if dtype != np.float32 else -3.0
-    if dtype == np.int32:
+    out, u, v = jax.jit(augment_and_coordinates)(jax.random.key(2), images)
+    out = np.asarray(out)
+    assert out.dtype == dtype
+    for i in range(images.shape[0]):
+        coords = [np.asarray(u[i], np.float64), np.asarray(v[i], np.float64)]
+        for c in range(images.shape[-1]):
+            want = scipy.ndimage.map_coordinates(images[i, ..., c], coords, order=0, mode=mode, cval=cval)
+            np.testing.assert_array_equal(out[i, ..., c], want)
+    if mode in resample.FILL_MODES:
+        assert 0.02 < np.mean(out == cval) < 0.5  # both kinds of pixel present
 
-        def native(x, m):
-            return resample.resample_nearest_native(x, *resample.coordinates(m, *shape[:2]), mode, fill)
 
-        want = jax.vmap(native)(images, mats)
-    else:
-        want = jax.vmap(lambda x, m: resample.resample_float(x, m, 0, mode, -3.0))(images, mats)
-        want = resample.cast_like(want, dtype)
-    assert np.asarray(out).dtype == dtype
-    np.testing.assert_array_equal(np.asarray(out), np.asarray(want))
-    assert 0.02 < np.mean(np.asarray(out) == fill) < 0.5  # both kinds of pixel present
-    if dtype == np.float32:
-        for i in range(images.shape[0]):
-            for c in range(images.shape[-1]):
-                m = np.asarray(mats[i], np.float64)
-                scipy_out = scipy.ndimage.affine_transform(images[i, ..., c], m, order=0, mode=mode, cval=-3.0)
-                np.testing.assert_array_equal(np.asarray(out)[i, ..., c], scipy_out)
+@pytest.mark.parametrize("dtype, cvals", [(np.uint8, (-3.2, 300.6, 127.5)), (np.int16, (40000.4, -7.5))])
+def test_constant_order_1_small_integers_cast_the_fill_first(rng, dtype, cvals):
+    """8- and 16-bit images in ``constant`` at order 1 cut to the fill already cast to their dtype.
+
+    ``engine.apply`` does, so that the cast back needs no clip. The plain path cuts to the float
+    fill, then rounds and clips every pixel: the same values, fills out of range and at .5 included.
+    """
+    geometric = dict(rotation_range=40, zoom_range=(0.7, 1.4), width_shift_range=0.3)
+    images = make_images(rng, dtype, (3, 11, 13, 2))
+    fast = jax.jit(jaxaug.augment)  # the config's cval is traced: one program for every fill
+    key = jax.random.key(7)
+    for cval in cvals:
+        config = jaxaug.AugmentConfig(**geometric, fill_mode="constant", interpolation_order=1, cval=cval)
+        out = np.asarray(fast(key, images, config))
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out, np.asarray(jax.jit(plain_augment, static_argnums=2)(key, images, config)))
+        assert 0.02 < np.mean(out == resample.native_fill(cval, dtype)) < 0.6  # both kinds of pixel present
 
 
 @pytest.mark.parametrize(
@@ -263,26 +289,25 @@ def test_bordered_view_is_the_image_padded_by_numpy(rng, mode):
         np.testing.assert_array_equal(np.asarray(resample.bordered_view(jnp.asarray(image), mode)), want)
 
 
-@pytest.mark.parametrize("order", [0, 1])
 @pytest.mark.parametrize("mode", resample.FOLDED_MODES)
-def test_folded_modes_sample_a_bordered_view_bit_for_bit(rng, monkeypatch, mode, order):
-    """Orders 0 and 1 in reflect / mirror / grid-wrap read one border view (``resample.resample_bordered``).
+def test_folded_modes_sample_a_bordered_view_bit_for_bit(rng, monkeypatch, mode):
+    """Order 1 in reflect / mirror / grid-wrap reads one border view (``resample.resample_bordered``).
 
     Small integer images do (``engine._small_integers``). Against the engine that folds every
     tap index (the path before it, and still float images' path), both jitted: bit for bit,
-    uint8 moved exactly and with a pixel op after the warp, int16 over its whole range with a
-    perspective; int16 order 0 also against scipy.
+    uint8 plain and with a pixel op after the warp, int16 over its whole range with a
+    perspective.
     """
     geometric = dict(rotation_range=40, zoom_range=(0.4, 2.5), width_shift_range=0.4, shear_range=15)
     cases = [
-        (np.uint8, jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=order)),
+        (np.uint8, jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=1)),
         (
             np.uint8,
-            jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=order, brightness_range=(0.5, 1.5)),
+            jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=1, brightness_range=(0.5, 1.5)),
         ),
         (
             np.int16,
-            jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=order, perspective_range=0.3),
+            jaxaug.AugmentConfig(**geometric, fill_mode=mode, interpolation_order=1, perspective_range=0.3),
         ),
     ]
     key = jax.random.key(5)
@@ -296,15 +321,6 @@ def test_folded_modes_sample_a_bordered_view_bit_for_bit(rng, monkeypatch, mode,
             want = np.asarray(jax.jit(lambda k, x, c: jaxaug.augment(k, x, c))(key, images, config))
         assert out.dtype == dtype
         np.testing.assert_array_equal(out, want)
-    if order == 0:  # int16 values moved: scipy's own at the engine's coordinates, exactly
-        keys = jaxaug.example_keys(key, jnp.arange(3, dtype=jnp.uint32))
-        run = engine.run(keys, jnp.asarray(images), config)
-        u, v = engine.coordinate_maps(run, engine.plan_of(config), images.shape[1:])
-        for i in range(3):
-            for c in range(2):
-                coords = [np.asarray(u[i], np.float64), np.asarray(v[i], np.float64)]
-                want = scipy.ndimage.map_coordinates(images[i, ..., c], coords, order=0, mode=mode)
-                np.testing.assert_array_equal(out[i, ..., c], want)
 
 
 def test_compute_once_is_fn_of_x_with_and_without_a_token():

@@ -167,8 +167,8 @@ def test_elastic_adds_a_smoothed_random_field_before_the_resample(batch):
         jaxaug.AugmentConfig(crop_scale=(0.4, 1.0), output_size=(10, 10), rotation_range=30, interpolation_order=0),
         jaxaug.AugmentConfig(perspective_range=0.4, interpolation_order=0),
         jaxaug.AugmentConfig(elastic_alpha=3.0, elastic_sigma=2.0, output_size=(9, 11), interpolation_order=0),
-        # In the fill modes the image reads an appended fill pixel (engine._nearest_filled) and the masks
-        # select their fill (masks.warp): two code paths that must give the same pixels.
+        # The image reads a materialised tap index (engine._nearest) and the masks gather at the engine's
+        # coordinate maps (masks.warp): two code paths that must give the same pixels, fill included.
         jaxaug.AugmentConfig(perspective_range=0.4, fill_mode="constant", cval=5.0, interpolation_order=0),
         jaxaug.AugmentConfig(
             elastic_alpha=3.0, elastic_sigma=2.0, output_size=(9, 11), fill_mode="grid-constant", interpolation_order=0

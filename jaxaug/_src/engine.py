@@ -305,40 +305,31 @@ def warp(
     images at order 0 of a plan without pixel ops move natively (values untouched);
     everything else comes back as compute-dtype floats, unrounded. ``token``: see
     :func:`apply`. ``finish`` (elementwise, such as the cast to the output dtype) is
-    applied to the result, inside the barrier where the resample reads a view (so the
-    unrounded floats are not a buffer of their own).
+    applied to the result, inside the barrier where the resample reads a materialised
+    index or view (so the unrounded floats are not a buffer of their own).
     """
     finish = finish or (lambda x: x)
     shape = images.shape[1:]
     out_shape = plan.output_shape or tuple(shape[:2])
     compute = resample.compute_dtype(images.dtype)
     exact = jnp.issubdtype(images.dtype, jnp.integer) and not plan.pixel_ops and plan.order == 0
-    if plan.order == 0 and plan.mode in resample.FILL_MODES and (exact or images.dtype == compute):
-        return _nearest_filled(images, mats, plan, cval, field, token, exact, finish)
-    if plan.order <= 1 and plan.mode in resample.FOLDED_MODES and _small_integers(images.dtype):
+    if plan.order == 0:
+        return _nearest(images, mats, plan, cval, field, token, exact, finish)
+    if plan.order == 1 and plan.mode in resample.FOLDED_MODES and _small_integers(images.dtype):
         views = jax.vmap(functools.partial(resample.bordered_view, mode=plan.mode))(images)
         sample = functools.partial(
-            resample.resample_bordered,
-            height=shape[0],
-            width=shape[1],
-            order=plan.order,
-            mode=plan.mode,
-            dtype=images.dtype if exact else compute,
+            resample.resample_bordered, height=shape[0], width=shape[1], mode=plan.mode, dtype=compute
         )
         return _sample_views(views, sample, mats, plan, field, token, shape, finish)
     if plan.order >= 2:
         return finish(_spline_warp(images, mats, plan, cval, field, out_shape))
-    if plan.geometry == "affine" and not exact:
+    if plan.geometry == "affine":
         one = functools.partial(
             resample.resample_float, order=plan.order, mode=plan.mode, cval=cval, output_shape=out_shape
         )
         return finish(jax.vmap(one)(images, mats))
     u, v = _coordinates(mats, plan, shape, field)
-    if exact:
-        fill = resample.native_fill(cval, images.dtype)
-        one = functools.partial(resample.resample_nearest_native, mode=plan.mode, cval=fill)
-    else:
-        one = functools.partial(resample.resample_coords, order=plan.order, mode=plan.mode, cval=cval)
+    one = functools.partial(resample.resample_coords, order=plan.order, mode=plan.mode, cval=cval)
     return finish(jax.vmap(one)(images, u, v))
 
 
@@ -390,28 +381,45 @@ def _small_integers(dtype) -> bool:
     return jnp.issubdtype(dtype, jnp.integer) and jnp.dtype(dtype).itemsize <= 2
 
 
-def _nearest_filled(images, mats, plan: Plan, cval, field, token, native: bool, finish) -> jax.Array:
-    """:func:`warp` at order 0 in ``constant`` / ``grid-constant``, values moved untouched.
+def _nearest(images, mats, plan: Plan, cval, field, token, native: bool, finish) -> jax.Array:
+    """:func:`warp` at order 0: each output pixel's tap index in one pass, materialised, then one gather.
 
-    Each image gets one fill pixel appended (``resample.filled_view``) that outside
-    pixels read by index, and the batch of views is materialised ONCE
-    (``fastpath.compute_once``) so that the append is not fused into the gather as a
-    select per load. On XLA:CPU, 32 x 224 x 224 x 3 in one process: uint8 7.1 -> 3.2 ms,
-    float32 8.4 -> 5.4 ms against the select on the gathered value, outputs identical.
+    The index (:func:`resample.nearest_index`: the coordinate, the mode's fold, the
+    fill) is one int32 per output pixel, computed by a vectorised elementwise pass and
+    materialised once (``fastpath.compute_once``); the gather then reads it. Fused into
+    the gather instead, XLA:CPU computes the coordinates and the fold in the gather's
+    loop, once per channel. On XLA:CPU (AMD EPYC, AVX2), 32 x 224 x 224 x 3 in one
+    process, in turns, outputs identical: uint8 ``constant`` 8.0 -> 3.7 ms, ``reflect``
+    15.7 -> 6.0, ``nearest`` 10.7 -> 5.2; float32 26.3 -> 9.1, 20.9 -> 11.3,
+    17.2 -> 9.1 (``benchmarks/results/ab-cpu-2cores.md``). ``native``: integer values
+    moved untouched, the fill by :func:`resample.native_fill`; otherwise the taps are
+    cast to the compute dtype and the fill is ``cval``.
     """
     height, width = images.shape[1:3]
-    fill = resample.native_fill(cval, images.dtype) if native else jnp.asarray(cval, images.dtype)
-    views = jax.vmap(resample.filled_view, in_axes=(0, None))(images, fill)
-    sample = functools.partial(resample.resample_nearest_filled, height=height, width=width, mode=plan.mode)
-    return _sample_views(views, sample, mats, plan, field, token, images.shape[1:], finish)
+    out_shape = plan.output_shape or (height, width)
+    compute = resample.compute_dtype(images.dtype)
+    if plan.geometry == "affine":  # the coordinates from the matrices inside the index pass
+
+        def index_of(m):
+            return resample.nearest_index(*resample.coordinates(m, *out_shape, compute), height, width, plan.mode)
+
+        index = jax.vmap(index_of)(mats)
+    else:
+        u, v = _coordinates(mats, plan, images.shape[1:], field)
+        index = resample.nearest_index(u.astype(compute), v.astype(compute), height, width, plan.mode)
+    fill = None
+    if plan.mode in resample.FILL_MODES:
+        fill = resample.native_fill(cval, images.dtype) if native else jnp.asarray(cval, compute)
+    take = functools.partial(resample.take_nearest, fill=fill, dtype=None if native else compute)
+    return fastpath.compute_once(lambda i: finish(jax.vmap(take)(images, i)), index, token)
 
 
 def _sample_views(views, sample, mats, plan: Plan, field, token, image_shape, finish) -> jax.Array:
     """``finish(sample(view, u, v))`` for each image's view, the batch of views materialised ONCE.
 
-    The views (:func:`resample.filled_view`, :func:`resample.bordered_view`) only pay
-    as buffers of their own: fused into the gather, XLA:CPU would recompute the
-    appended pixel or the border for every tap (``fastpath.compute_once``).
+    The views (:func:`resample.bordered_view`) only pay as buffers of their own: fused
+    into the gather, XLA:CPU would recompute the border for every tap
+    (``fastpath.compute_once``).
     """
     out_shape = plan.output_shape or tuple(image_shape[:2])
     dtype = resample.compute_dtype(views.dtype)
@@ -461,7 +469,12 @@ def apply(
     max_value = color.max_value_for(images.dtype, plan.max_value)
     mats = geometry_matrices(params, shape, pivot, plan)
     # Weighted means of the images' own values: the cast back to their dtype needs no clip.
-    in_range = images.dtype == dtype and not plan.pixel_ops and resample.stays_in_range(plan.order, plan.mode)
+    same = images.dtype == dtype and not plan.pixel_ops
+    in_range = same and resample.stays_in_range(plan.order, plan.mode)
+    if same and plan.order == 1 and plan.mode == "constant" and _small_integers(images.dtype):
+        # scipy's hard cut: each pixel is a weighted mean or the fill, and the fill comes out as its
+        # own cast (rounded, clipped): cast first, the same values with no clip per pixel.
+        cval, in_range = resample.native_fill(cval, images.dtype), True
 
     def finish(x):  # the pixel chain, then the ONE cast
         if plan.pixel_ops:

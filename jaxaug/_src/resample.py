@@ -183,12 +183,15 @@ def _map_coordinate(u: jax.Array, n: int, mode: str) -> jax.Array:
     if n <= 1:
         return jnp.zeros_like(u)
     if mode in ("reflect", "grid-mirror"):
+        # Half-sample symmetric: the left side mirrored about -1/2 as scipy maps it (-1 - u), then
+        # periodic with period 2n: one reduction (exact where it subtracts anything: a multiple of 2n
+        # within a factor 2 of a, Sterbenz) and one fold. The values of scipy's two-sided form (a
+        # rounding apart in [-2n, -n)) with one division and three selects instead of two and five.
         s = 2 * n
-        lo = jnp.where(u < -s, u + s * jnp.trunc(-u / s), u)
-        lo = jnp.where(lo < -n, lo + s, -lo - 1)
-        hi = u - s * jnp.trunc(u / s)
-        hi = jnp.where(hi >= n, s - hi - 1, hi)
-    elif mode == "mirror":
+        a = jnp.where(u < 0, -1 - u, u)
+        p = a - s * jnp.maximum(jnp.floor(a / s), 0)
+        return jnp.where(p >= n, s - 1 - p, p)
+    if mode == "mirror":
         s = 2 * n - 2
         lo = u + s * jnp.trunc(-u / s)
         lo = jnp.where(lo <= 1 - n, lo + s, -lo)
@@ -251,7 +254,7 @@ FILL_MODES = ("constant", "grid-constant")
 def filled_view(image: jax.Array, fill) -> jax.Array:
     """``(H, W, C)`` -> ``(H * W + 1, C)``: the pixels in row-major order, then one pixel of ``fill``.
 
-    The view that :func:`resample_nearest_filled` reads (``fill`` is cast to ``image.dtype``).
+    The view that order 1's ``grid-constant`` taps read (``fill`` is cast to ``image.dtype``).
     """
     height, width, channels = image.shape
     flat = image.reshape(height * width, channels)
@@ -259,39 +262,30 @@ def filled_view(image: jax.Array, fill) -> jax.Array:
 
 
 def _tap_reader(image: jax.Array, mode: str, fill: jax.Array, cast, *, fill_row: bool = False):
-    """``tap(ir, ic, keep=None)``: the pixels at integer indices (any range) under the mode's extension.
+    """``tap(ir, ic)``: the pixels at integer indices (any range) under the mode's extension.
 
     Reads all channels of a pixel at once from an ``(H * W, C)`` view; ``cast`` is
-    applied to the gathered values. Taps where the optional per-pixel mask ``keep`` is
-    false, and ``grid-constant`` taps outside the image, read ``fill`` instead (see
-    :func:`_keep_or_fill`). With ``fill_row`` (only where ``cast`` keeps the dtype),
-    ``grid-constant``'s ``fill`` is appended to the view as one more pixel that its
-    outside taps read: cheaper than a select per tap when a pixel has several taps
+    applied to the gathered values. ``grid-constant`` taps outside the image read
+    ``fill`` instead (see :func:`_keep_or_fill`). With ``fill_row`` (only where
+    ``cast`` keeps the dtype), ``fill`` is appended to the view as one more pixel that
+    those taps read: cheaper than a select per tap when a pixel has several taps
     (measured on XLA:CPU).
     """
     height, width, _ = image.shape
     fill_row = fill_row and mode == "grid-constant"
     view = filled_view(image, fill) if fill_row else image.reshape(height * width, -1)
-    return _view_reader(view, height, width, mode, fill, cast, fill_row)
-
-
-def _view_reader(view: jax.Array, height: int, width: int, mode: str, fill, cast, fill_row: bool):
-    """:func:`_tap_reader` on an ``(H * W, C)`` view, or with ``fill_row`` a :func:`filled_view`."""
     finite = jnp.issubdtype(view.dtype, jnp.integer)
 
-    def tap(ir, ic, keep=None):
-        valid = keep
+    def tap(ir, ic):
+        inside = None
         if mode == "grid-constant":
             inside = (ir >= 0) & (ir <= height - 1) & (ic >= 0) & (ic <= width - 1)
-            valid = inside if valid is None else valid & inside
-        ir = _map_index(ir, height, mode)
-        ic = _map_index(ic, width, mode)
-        index = ir * width + ic
-        if valid is not None and fill_row:
-            index = jnp.where(valid, index, height * width)
+        index = _map_index(ir, height, mode) * width + _map_index(ic, width, mode)
+        if inside is not None and fill_row:
+            index = jnp.where(inside, index, height * width)
         vals = cast(view.at[index].get(mode="promise_in_bounds"))
-        if valid is not None and not fill_row:
-            vals = _keep_or_fill(valid, vals, fill, finite)
+        if inside is not None and not fill_row:
+            vals = _keep_or_fill(inside, vals, fill, finite)
         return vals
 
     return tap
@@ -300,6 +294,50 @@ def _view_reader(view: jax.Array, height: int, width: int, mode: str, fill, cast
 def _nearest_index(u: jax.Array, n: int, mode: str) -> jax.Array:
     """The order-0 tap of each coordinate: scipy's mapping, then round half up."""
     return jnp.floor(_map_coordinate(u, n, mode) + 0.5).astype(jnp.int32)
+
+
+def nearest_index(u: jax.Array, v: jax.Array, height: int, width: int, mode: str) -> jax.Array:
+    """Order 0: the flat index ``row * width + col`` of each coordinate's one tap, -1 where it reads the fill.
+
+    scipy's mapping of the coordinate, round half up, then the mode's fold of the
+    index; the fill where ``constant`` cuts the coordinate (outside ``[0, n - 1]``) or a
+    ``grid-constant`` tap lies outside the image. :func:`take_nearest` reads it.
+
+    Args:
+        u, v: input row / column coordinates, float arrays of any (equal) shape.
+        height, width: the image's ``H`` and ``W``.
+        mode: a scipy mode name.
+
+    Returns:
+        int32 indices into ``[-1, H * W - 1]``, shaped like ``u``.
+    """
+    ir = _nearest_index(u, height, mode)
+    ic = _nearest_index(v, width, mode)
+    valid = _inside(u, v, height, width, mode)
+    if mode == "grid-constant":
+        valid = (ir >= 0) & (ir <= height - 1) & (ic >= 0) & (ic <= width - 1)
+    index = _map_index(ir, height, mode) * width + _map_index(ic, width, mode)
+    return index if valid is None else jnp.where(valid, index, -1)
+
+
+def take_nearest(image: jax.Array, index: jax.Array, fill=None, dtype=None) -> jax.Array:
+    """Order 0's gather: each pixel of ``image`` at a flat :func:`nearest_index`, ``fill`` where it is -1.
+
+    Args:
+        image: ``(H, W, C)``.
+        index: int32 from :func:`nearest_index`, any shape ``S``.
+        fill: the fill value (None for a mode without fill: no index is -1).
+        dtype: the dtype the pixels are cast to before the fill (None: ``image.dtype``,
+            values moved untouched).
+
+    Returns:
+        ``S + (C,)``.
+    """
+    vals = image.reshape(-1, image.shape[-1]).at[jnp.maximum(index, 0)].get(mode="promise_in_bounds")
+    vals = vals if dtype is None else vals.astype(dtype)
+    if fill is None:
+        return vals
+    return jnp.where((index >= 0)[..., None], vals, jnp.asarray(fill, vals.dtype))
 
 
 def _keep_or_fill(keep: jax.Array, vals: jax.Array, fill, finite: bool) -> jax.Array:
@@ -358,35 +396,8 @@ def resample_nearest_native(image: jax.Array, u: jax.Array, v: jax.Array, mode: 
     """
     image = jnp.asarray(image)
     height, width, _ = image.shape
-    fill = jnp.asarray(cval, image.dtype)
-    tap = _tap_reader(image, mode, fill, lambda x: x)
-    return tap(_nearest_index(u, height, mode), _nearest_index(v, width, mode), _inside(u, v, height, width, mode))
-
-
-def resample_nearest_filled(view: jax.Array, u: jax.Array, v: jax.Array, height: int, width: int, mode: str):
-    """Order 0 in ``constant`` / ``grid-constant`` from a :func:`filled_view`, values untouched.
-
-    The same taps and values as :func:`resample_nearest_native` (and as order 0 of
-    :func:`resample_coords` for a float image and a fill of its dtype), but an outside
-    pixel reads the view's fill pixel by its INDEX instead of a select on the gathered
-    value, which on XLA:CPU keeps the fused loop vectorised (see :func:`_keep_or_fill`).
-    That only pays where the view is a buffer of its own: fused into the gather, the
-    appended pixel becomes a select per load again (``engine`` materialises it once per
-    batch).
-
-    Args:
-        view: ``(H * W + 1, C)`` from :func:`filled_view`.
-        u, v: input row / column coordinates, float arrays of shape ``(Ho, Wo)``.
-        height, width: the image's ``H`` and ``W``.
-        mode: ``constant`` or ``grid-constant``.
-
-    Returns:
-        ``(Ho, Wo, C)`` in ``view.dtype``.
-    """
-    if mode not in FILL_MODES:
-        raise ValueError(f"`mode` must be one of {FILL_MODES}, got {mode!r}.")
-    tap = _view_reader(view, height, width, mode, None, lambda x: x, fill_row=True)
-    return tap(_nearest_index(u, height, mode), _nearest_index(v, width, mode), _inside(u, v, height, width, mode))
+    fill = jnp.asarray(cval, image.dtype) if mode in FILL_MODES else None
+    return take_nearest(image, nearest_index(u, v, height, width, mode), fill)
 
 
 def _cell(u: jax.Array, v: jax.Array, height: int, width: int, mode: str):
@@ -418,16 +429,17 @@ def _bilinear(t00, t01, t10, t11, fr, fc):
 def _linear(image, u, v, order, mode, cval):
     height, width, _ = image.shape
     dtype = cval.dtype
-    tap = _tap_reader(image, mode, cval, lambda x: x.astype(dtype), fill_row=order == 1 and image.dtype == dtype)
-    if order == 0:  # constant's cut applied to the one tap
-        return tap(_nearest_index(u, height, mode), _nearest_index(v, width, mode), _inside(u, v, height, width, mode))
+    if order == 0:
+        fill = cval if mode in FILL_MODES else None
+        return take_nearest(image, nearest_index(u, v, height, width, mode), fill, dtype)
+    tap = _tap_reader(image, mode, cval, lambda x: x.astype(dtype), fill_row=image.dtype == dtype)
     r0, c0, fr, fc = _cell(u, v, height, width, mode)
     out = _bilinear(tap(r0, c0), tap(r0, c0 + 1), tap(r0 + 1, c0), tap(r0 + 1, c0 + 1), fr, fc)
     return _cut_constant(out, u, v, image, mode, cval)
 
 
 # Modes whose taps fold back into the image: :func:`bordered_view` holds every tap they read at
-# orders 0 and 1, so that the engine's gathers read it with no fold per tap.
+# order 1, so that the engine's gathers read it with no fold per tap.
 FOLDED_MODES = ("reflect", "grid-mirror", "mirror", "grid-wrap")
 
 
@@ -436,8 +448,8 @@ def bordered_view(image: jax.Array, mode: str) -> jax.Array:
 
     One row / column before and two after each axis, row-major, extended periodically
     as scipy does (``numpy.pad``'s ``symmetric``, ``reflect`` and ``wrap``): every tap
-    that :func:`resample_bordered` reads (orders 0 and 1 read indices in ``[-1, n + 1]``
-    once their coordinates are mapped by :func:`_map_coordinate`). Built from slices and
+    that :func:`resample_bordered` reads (order 1 reads indices in ``[-1, n + 1]`` once
+    its coordinates are mapped by :func:`_map_coordinate`). Built from slices and
     reversals (no gather).
     """
     height, width, channels = image.shape
@@ -447,14 +459,11 @@ def bordered_view(image: jax.Array, mode: str) -> jax.Array:
     return x.reshape((height + 3) * (width + 3), channels)
 
 
-def resample_bordered(
-    view: jax.Array, u: jax.Array, v: jax.Array, height: int, width: int, order: int, mode: str, dtype
-):
-    """Orders 0 and 1 in a :data:`FOLDED_MODES` mode from a :func:`bordered_view`.
+def resample_bordered(view: jax.Array, u: jax.Array, v: jax.Array, height: int, width: int, mode: str, dtype):
+    """Order 1 in a :data:`FOLDED_MODES` mode from a :func:`bordered_view`.
 
-    The same taps, weights and values as :func:`resample_coords` (and at order 0 as
-    :func:`resample_nearest_native`), but each tap is one flat index into the border
-    view instead of an index folded per tap (in ``nearest`` the fold is a clip, and the
+    The same taps, weights and values as :func:`resample_coords`, but each tap is one
+    flat index into the border view instead of an index folded per tap (in ``nearest`` the fold is a clip, and the
     view measured no gain). The engine uses it for small integer images
     (``engine._small_integers``, where it is measured) and materialises the view once
     per batch (fused into the gather, it would be recomputed per tap).
@@ -463,16 +472,14 @@ def resample_bordered(
         view: ``((H + 3) * (W + 3), C)`` from :func:`bordered_view`.
         u, v: input row / column coordinates, float arrays of shape ``(Ho, Wo)``.
         height, width: the image's ``H`` and ``W``.
-        order: 0 or 1.
         mode: one of :data:`FOLDED_MODES`.
-        dtype: the dtype the taps are cast to (the compute dtype; ``view.dtype`` for
-            order 0 moves values untouched).
+        dtype: the dtype the taps are cast to (the compute dtype).
 
     Returns:
         ``(Ho, Wo, C)`` in ``dtype``, unrounded.
     """
-    if mode not in FOLDED_MODES or order not in (0, 1):
-        raise ValueError(f"`mode` must be one of {FOLDED_MODES} at order 0 or 1, got {mode!r} at order {order}.")
+    if mode not in FOLDED_MODES:
+        raise ValueError(f"`mode` must be one of {FOLDED_MODES}, got {mode!r}.")
     stride = width + 3
 
     def at(index):
@@ -482,8 +489,6 @@ def resample_bordered(
         # the clip only keeps NaN-derived indices, and their neighbours, inside the view
         return (jnp.clip(r, -1, height) + 1) * stride + jnp.clip(c, -1, width) + 1
 
-    if order == 0:
-        return at(flat(_nearest_index(u, height, mode), _nearest_index(v, width, mode)))
     r0, c0, fr, fc = _cell(u, v, height, width, mode)
     i = flat(r0, c0)
     return _bilinear(at(i), at(i + 1), at(i + stride), at(i + stride + 1), fr, fc)

@@ -390,10 +390,10 @@ def _nearest(images, mats, plan: Plan, cval, field, token, native: bool, finish)
     the gather instead, XLA:CPU computes the coordinates and the fold in the gather's
     loop, once per output value. ``jaxaug.augment`` on XLA:CPU (AMD EPYC, AVX2),
     32 x 224 x 224 x 3 in one process, in turns, outputs identical: uint8 ``constant``
-    12.3 -> 5.5 ms, ``nearest`` 11.3 -> 5.4, ``reflect`` 24.5 -> 6.2; float32 13.7 -> 7.5,
-    8.4 -> 5.5, 15.6 -> 6.4 (``benchmarks/results/ab-cpu-2cores.md``). ``native``: integer values
-    moved untouched, the fill by :func:`resample.native_fill`; otherwise the taps are
-    cast to the compute dtype and the fill is ``cval``.
+    12.3 -> 5.5 ms, ``nearest`` 11.3 -> 5.4, ``reflect`` 24.5 -> 6.2; float32 13.7 ->
+    7.5, 8.4 -> 5.5, 15.6 -> 6.4 (``benchmarks/results/ab-cpu-2cores.md``). ``native``:
+    integer values moved untouched, the fill by :func:`resample.native_fill`; otherwise
+    the taps are cast to the compute dtype and the fill is ``cval``.
     """
     height, width = images.shape[1:3]
     out_shape = plan.output_shape or (height, width)

@@ -463,10 +463,10 @@ def resample_bordered(view: jax.Array, u: jax.Array, v: jax.Array, height: int, 
     """Order 1 in a :data:`FOLDED_MODES` mode from a :func:`bordered_view`.
 
     The same taps, weights and values as :func:`resample_coords`, but each tap is one
-    flat index into the border view instead of an index folded per tap (in ``nearest`` the fold is a clip, and the
-    view measured no gain). The engine uses it for small integer images
-    (``engine._small_integers``, where it is measured) and materialises the view once
-    per batch (fused into the gather, it would be recomputed per tap).
+    flat index into the border view instead of an index folded per tap (in ``nearest``
+    the fold is a clip, and the view measured no gain). The engine uses it for small
+    integer images (``engine._small_integers``, where it is measured) and materialises
+    the view once per batch (fused into the gather, it would be recomputed per tap).
 
     Args:
         view: ``((H + 3) * (W + 3), C)`` from :func:`bordered_view`.

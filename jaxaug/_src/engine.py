@@ -372,8 +372,8 @@ def _small_integers(dtype) -> bool:
     """Integer pixels of at most 2 bytes: where the border view of ``resample.bordered_view`` pays.
 
     On XLA:CPU, 32 x 224 x 224 x 3 at order 1 in one process (in turns with the per-tap
-    fold): uint8 ``reflect`` 32.5 -> 17.2 ms, ``mirror`` 28.5 -> 15.6, order 0 24.7 -> 21.6
-    and 20.0 -> 14.3. A float32 view is four times the size: with the resample's float32
+    fold): uint8 ``reflect`` 32.5 -> 17.2 ms, ``mirror`` 28.5 -> 15.6 (order 0 reads a
+    materialised index instead: :func:`_nearest`). A float32 view is four times the size: with the resample's float32
     result it took the program's scratch to 37.5 MB, past glibc's 32 MB line where every
     call gets fresh pages, and ``reflect`` went 21.8 -> 33.8 ms; float images keep the
     per-tap fold.

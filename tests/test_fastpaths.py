@@ -281,12 +281,16 @@ def test_index_fold_equals_periodic_extension(mode, n):
 NUMPY_PAD = {"reflect": "symmetric", "grid-mirror": "symmetric", "mirror": "reflect", "grid-wrap": "wrap"}
 
 
-@pytest.mark.parametrize("mode", resample.FOLDED_MODES)
+@pytest.mark.parametrize("mode", resample.FOLDED_MODES + ("grid-constant",))
 def test_bordered_view_is_the_image_padded_by_numpy(rng, mode):
     for height, width in [(5, 7), (2, 3), (1, 4)]:
         image = rng.integers(0, 256, (height, width, 2), dtype=np.uint8)
-        want = np.pad(image, ((1, 2), (1, 2), (0, 0)), mode=NUMPY_PAD[mode]).reshape(-1, 2)
-        np.testing.assert_array_equal(np.asarray(resample.bordered_view(jnp.asarray(image), mode)), want)
+        if mode == "grid-constant":  # two pixels of the fill before and after each axis
+            want = np.pad(image, ((2, 2), (2, 2), (0, 0)), constant_values=9)
+        else:
+            want = np.pad(image, ((1, 2), (1, 2), (0, 0)), mode=NUMPY_PAD[mode])
+        got = resample.bordered_view(jnp.asarray(image), mode, fill=9)
+        np.testing.assert_array_equal(np.asarray(got), want.reshape(-1, 2))
 
 
 @pytest.mark.parametrize("mode", resample.FOLDED_MODES)

@@ -218,6 +218,19 @@ def _coordinates(mats: jax.Array, plan: Plan, image_shape, field: jax.Array | No
     return jax.vmap(one)(mats, field)
 
 
+def _coordinates_per_image(mats: jax.Array, plan: Plan, image_shape, field: jax.Array | None, dtype):
+    """``(args, uv)``: each image's input coordinates ``uv(*a)`` in ``dtype``, for ``a`` in ``vmap`` over ``args``.
+
+    Affine plans compute them from each matrix inside the consumer's ``vmap``, fused into
+    what reads them (as :func:`resample.resample_float` has them); other plans take them
+    from :func:`_coordinates` (projective division, elastic field) and cast them.
+    """
+    if plan.geometry == "affine":
+        out_shape = plan.output_shape or tuple(image_shape[:2])
+        return (mats,), lambda m: resample.coordinates(m, *out_shape, dtype)
+    return _coordinates(mats, plan, image_shape, field), lambda u, v: (u.astype(dtype), v.astype(dtype))
+
+
 def erased_region(params: sampling.AugmentParams, height: int, width: int) -> jax.Array:
     """``(B, H, W, 1)`` bool: where each example's ``erasing_box`` lies (the rule of ``color.erase_float``).
 
@@ -310,7 +323,6 @@ def warp(
     """
     finish = finish or (lambda x: x)
     shape = images.shape[1:]
-    out_shape = plan.output_shape or tuple(shape[:2])
     compute = resample.compute_dtype(images.dtype)
     exact = jnp.issubdtype(images.dtype, jnp.integer) and not plan.pixel_ops and plan.order == 0
     if plan.order == 0:
@@ -322,15 +334,10 @@ def warp(
         )
         return _sample_views(views, sample, mats, plan, field, token, shape, finish)
     if plan.order >= 2:
-        return finish(_spline_warp(images, mats, plan, cval, field, out_shape))
-    if plan.geometry == "affine":
-        one = functools.partial(
-            resample.resample_float, order=plan.order, mode=plan.mode, cval=cval, output_shape=out_shape
-        )
-        return finish(jax.vmap(one)(images, mats))
-    u, v = _coordinates(mats, plan, shape, field)
-    one = functools.partial(resample.resample_coords, order=plan.order, mode=plan.mode, cval=cval)
-    return finish(jax.vmap(one)(images, u, v))
+        return finish(_spline_warp(images, mats, plan, cval, field))
+    args, uv = _coordinates_per_image(mats, plan, shape, field, compute)
+    resample_one = functools.partial(resample.resample_coords, order=plan.order, mode=plan.mode, cval=cval)
+    return finish(jax.vmap(lambda image, *a: resample_one(image, *uv(*a)))(images, *args))
 
 
 # Images per prefilter loop step of a spline (order >= 2) resample on CPU (fastpath.map_in_chunks): the
@@ -339,7 +346,7 @@ def warp(
 SPLINE_CHUNK = 4
 
 
-def _spline_warp(images, mats, plan: Plan, cval, field, out_shape) -> jax.Array:
+def _spline_warp(images, mats, plan: Plan, cval, field) -> jax.Array:
     """:func:`warp` at orders 2-5: the batch prefiltered in chunks, then sampled in one ``vmap``.
 
     The prefilter (two FIR passes over each image, independent of the geometry) keeps two
@@ -357,15 +364,13 @@ def _spline_warp(images, mats, plan: Plan, cval, field, out_shape) -> jax.Array:
     prefilter = functools.partial(resample.spline_coefficients, order=plan.order, mode=plan.mode, cval=cval)
     coef = fastpath.map_in_chunks(prefilter, images, chunk=SPLINE_CHUNK)
     sample = functools.partial(resample.sample_spline, image=image, order=plan.order, mode=plan.mode, cval=cval)
-    if plan.geometry == "affine":  # the coordinates fused into the gather, as resample_float has them
+    args, uv = _coordinates_per_image(mats, plan, images.shape[1:], field, compute)
 
-        def one(c, m):
-            u, v = resample.coordinates(m, *out_shape, compute)
-            return sample(c, u=u, v=v)
+    def one(c, *a):
+        u, v = uv(*a)
+        return sample(c, u=u, v=v)
 
-        return jax.vmap(one)(coef, mats)
-    u, v = _coordinates(mats, plan, images.shape[1:], field)
-    return jax.vmap(lambda c, u, v: sample(c, u=u.astype(compute), v=v.astype(compute)))(coef, u, v)
+    return jax.vmap(one)(coef, *args)
 
 
 def _small_integers(dtype) -> bool:
@@ -396,21 +401,11 @@ def _nearest(images, mats, plan: Plan, cval, field, token, native: bool, finish)
     the taps are cast to the compute dtype and the fill is ``cval``.
     """
     height, width = images.shape[1:3]
-    out_shape = plan.output_shape or (height, width)
     compute = resample.compute_dtype(images.dtype)
-    if plan.geometry == "affine":  # the coordinates from the matrices inside the index pass
-
-        def index_of(m):
-            return resample.nearest_index(*resample.coordinates(m, *out_shape, compute), height, width, plan.mode)
-
-        index = jax.vmap(index_of)(mats)
-    else:
-        u, v = _coordinates(mats, plan, images.shape[1:], field)
-        index = resample.nearest_index(u.astype(compute), v.astype(compute), height, width, plan.mode)
-    fill = None
-    if plan.mode in resample.FILL_MODES:
-        fill = resample.native_fill(cval, images.dtype) if native else jnp.asarray(cval, compute)
-    take = functools.partial(resample.take_nearest, fill=fill, dtype=None if native else compute)
+    args, uv = _coordinates_per_image(mats, plan, images.shape[1:], field, compute)
+    index = jax.vmap(lambda *a: resample.nearest_index(*uv(*a), height, width, plan.mode))(*args)
+    fill = resample.native_fill(cval, images.dtype) if native else jnp.asarray(cval, compute)
+    take = functools.partial(resample.take_nearest, mode=plan.mode, fill=fill, dtype=None if native else compute)
     return fastpath.compute_once(lambda i: finish(jax.vmap(take)(images, i)), index, token)
 
 
@@ -421,17 +416,11 @@ def _sample_views(views, sample, mats, plan: Plan, field, token, image_shape, fi
     into the gather, XLA:CPU would recompute the border for every tap
     (``fastpath.compute_once``).
     """
-    out_shape = plan.output_shape or tuple(image_shape[:2])
     dtype = resample.compute_dtype(views.dtype)
 
-    def affine(view, m):  # the coordinates fused into the gather, as resample_float has them
-        return sample(view, *resample.coordinates(m, *out_shape, dtype))
-
-    def gather(views):
-        if plan.geometry == "affine":
-            return finish(jax.vmap(affine)(views, mats))
-        u, v = _coordinates(mats, plan, image_shape, field)
-        return finish(jax.vmap(sample)(views, u.astype(dtype), v.astype(dtype)))
+    def gather(views):  # the coordinates inside the barrier, fused into the gather
+        args, uv = _coordinates_per_image(mats, plan, image_shape, field, dtype)
+        return finish(jax.vmap(lambda view, *a: sample(view, *uv(*a)))(views, *args))
 
     return fastpath.compute_once(gather, views, token)
 

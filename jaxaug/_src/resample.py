@@ -266,8 +266,7 @@ def _tap_reader(image: jax.Array, mode: str, fill: jax.Array, cast):
         index = _map_index(ir, height, mode) * width + _map_index(ic, width, mode)
         vals = cast(view.at[index].get(mode="promise_in_bounds"))
         if mode == "grid-constant":
-            inside = (ir >= 0) & (ir <= height - 1) & (ic >= 0) & (ic <= width - 1)
-            vals = _keep_or_fill(inside, vals, fill, finite)
+            vals = _keep_or_fill(_within(ir, ic, height, width), vals, fill, finite)
         return vals
 
     return tap
@@ -297,7 +296,7 @@ def nearest_index(u: jax.Array, v: jax.Array, height: int, width: int, mode: str
     ic = _nearest_index(v, width, mode)
     valid = _inside(u, v, height, width, mode)
     if mode == "grid-constant":
-        valid = (ir >= 0) & (ir <= height - 1) & (ic >= 0) & (ic <= width - 1)
+        valid = _within(ir, ic, height, width)
     index = _map_index(ir, height, mode) * width + _map_index(ic, width, mode)
     return index if valid is None else jnp.where(valid, index, -1)
 
@@ -347,11 +346,16 @@ def _keep_or_fill(keep: jax.Array, vals: jax.Array, fill, finite: bool) -> jax.A
     return vals * k + fill * (1 - k)
 
 
+def _within(r: jax.Array, c: jax.Array, height: int, width: int) -> jax.Array:
+    """Where ``(r, c)`` (coordinates or tap indices) lies inside ``[0, H - 1] x [0, W - 1]``."""
+    return (r >= 0) & (r <= height - 1) & (c >= 0) & (c <= width - 1)
+
+
 def _inside(u: jax.Array, v: jax.Array, height: int, width: int, mode: str) -> jax.Array | None:
     """scipy's ``constant`` cut: where the coordinate lies inside ``[0, n - 1]`` (None for other modes)."""
     if mode != "constant":
         return None
-    return (u >= 0) & (u <= height - 1) & (v >= 0) & (v <= width - 1)
+    return _within(u, v, height, width)
 
 
 def _cut_constant(out: jax.Array, u: jax.Array, v: jax.Array, image: jax.Array, mode: str, fill) -> jax.Array:

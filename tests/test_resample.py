@@ -148,6 +148,38 @@ def test_fill_is_exact_next_to_non_finite_pixels(mode, order):
         np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected))
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_non_finite_pixels_spread_as_in_scipy(mode):
+    """inf and NaN reach exactly the outputs scipy gives them, orders 0 and 1, every mode.
+
+    Where a tap has weight 0, scipy still reads it (0 * inf is NaN), so which pixel each
+    tap reads must be scipy's: beyond an edge in ``nearest`` both taps are the edge pixel
+    (not the edge and its inner neighbour), and a coordinate exactly on the last row or
+    column reads its weight-0 tap mirrored in ``constant`` and ``wrap``. The matrices hit
+    the edges exactly, land between them and far outside. (Not reproduced, so not tested:
+    scipy's ``reflect`` sends a whole multiple of ``2n`` beyond ``-2n`` to ``-1`` rather than
+    to ``0``, the same pixel with another weight-0 neighbour.)
+    """
+    image = np.arange(42, dtype=np.float32).reshape(6, 7) - 20
+    for (r, c), value in {(0, 2): np.inf, (1, 0): np.nan, (4, 1): -np.inf, (2, 6): np.inf, (5, 3): np.nan}.items():
+        image[r, c] = value
+    matrices = [
+        np.array([[1, 0, dy], [0, 1, dx], [0, 0, 1]], np.float32)
+        for dy, dx in [(1, 1), (-1, -2), (-2.25, 3.5), (0.5, -0.75), (-40.5, 50.25), (-43, 47), (2, -1.5)]
+    ]
+    matrices.append(np.array([[-1, 0, 5], [0, 0.5, 1.0], [0, 0, 1]], np.float32))  # flip, half-scale to the edge
+    for order in (0, 1):
+        for matrix in matrices:
+            expected = ndi.affine_transform(image.astype(np.float64), matrix, order=order, mode=mode, cval=0.5)
+            actual = np.asarray(affine(image, matrix, order=order, mode=mode, cval=0.5))
+            where = f"order {order}, matrix {matrix[:2].tolist()}"
+            np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected), err_msg=where)
+            np.testing.assert_array_equal(np.isposinf(actual), np.isposinf(expected), err_msg=where)
+            np.testing.assert_array_equal(np.isneginf(actual), np.isneginf(expected), err_msg=where)
+            finite = np.isfinite(expected)
+            assert_close(actual[finite], expected[finite], dtype=np.float32)
+
+
 @pytest.mark.parametrize("order", [1, 3])
 @pytest.mark.parametrize(("cval", "fill"), [(np.inf, 255), (-np.inf, 0), (np.nan, 0), (300.0, 255)])
 def test_integer_images_with_a_non_finite_cval(order, cval, fill, rng):

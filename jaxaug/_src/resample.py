@@ -178,7 +178,12 @@ _FAR = 2.0**24  # beyond this float32 coordinates are whole numbers
 
 
 def _map_coordinate(u: jax.Array, n: int, mode: str) -> jax.Array:
-    """Maps coordinates that fall outside ``[0, n - 1]`` back inside, as scipy does."""
+    """scipy's mapping of order 0 / 1 coordinates that fall outside ``[0, n - 1]``.
+
+    The folded modes bring them back inside (their taps then lie in ``[-1, n]``);
+    ``constant`` and ``grid-constant`` leave them (the cut and the fill decide), and so
+    does ``nearest`` up to a bound (its taps are clipped, in :func:`_map_index`).
+    """
     if mode in ("constant", "grid-constant"):
         return u
     if mode == "nearest":

@@ -3,7 +3,8 @@
 Oracles: numpy slicing (integer translations), ``jaxaug.affine_transform`` with matrices
 written out here from torchvision's definitions (shear, rotation), PIL ``ImageOps`` and
 ``ImageEnhance`` (pixel ops). Each policy output is classified as the ONE candidate it
-equals; draws are inspected through ``policies._draw`` only for the frequency statistics.
+equals; draws are inspected through ``policies._draw`` only for the frequency statistics and the
+key-stream table.
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ def test_compiled_once_for_new_keys_magnitudes_and_fill():
 def _draws(policy_space, names, bins, n, chains, steps, magnitude_bin):
     table = policies._table(policy_space(bins, H, W), names, bins)
     keys = jaxaug.example_keys(jax.random.key(13), jnp.arange(n))
-    return jax.jit(jax.vmap(lambda k: policies._draw(k, table, chains, steps, magnitude_bin)))(keys)
+    return jax.jit(lambda k: policies._draw(k, table, chains, steps, magnitude_bin))(keys)
 
 
 def _assert_uniform(counts: np.ndarray, n: int) -> None:
@@ -260,7 +261,7 @@ def test_rand_augment_steps_draw_independently():
 def test_augmix_depths_and_weights():
     table = policies._table(policies._augmix_space(10, H, W), policies._ALL_OPS["augmix"], 10)
     keys = jaxaug.example_keys(jax.random.key(14), jnp.arange(2000))
-    mix = jax.jit(jax.vmap(lambda k: policies._draw_augmix(k, table, jnp.int32(3), 3, -1, jnp.float32(1.0))))(keys)
+    mix = jax.jit(lambda k: policies._draw_augmix(k, table, jnp.int32(3), 3, -1, jnp.float32(1.0)))(keys)
     depths = np.sum(np.asarray(mix.draws.codes) != 0, axis=-1)  # AugMix has no identity op: code 0 = inactive
     _assert_uniform(np.bincount(depths.ravel(), minlength=4)[1:], depths.size)
     np.testing.assert_allclose(np.asarray(mix.chain_weights).sum(axis=1), 1.0, atol=1e-5)
@@ -268,6 +269,35 @@ def test_augmix_depths_and_weights():
     assert abs(skip.mean() - 0.5) < 0.02 and abs(skip.var() - 1 / 12) < 0.01
     values = np.abs(np.asarray(mix.draws.values))[np.asarray(mix.draws.codes) == policies.OPS.index("rotate")]
     np.testing.assert_allclose(np.unique(np.round(values, 3)), [0.0, 30 / 9, 60 / 9], atol=1e-3)  # bins 0-2 of 10
+
+
+def test_draws_follow_the_documented_key_streams():
+    """The module docstring's stream table, draw by draw: chain ``c``, step ``s`` of an example reads
+    ``fold_in(fold_in(fold_in(example_key, id), c), s)`` with ids 60 (op), 61 (magnitude bin), 62 (sign),
+    and AugMix's depth ``fold_in(fold_in(example_key, 63), c)``. Written here one draw at a time (eager
+    Python loops); the sampler draws them all in one flat vmap, which must not reorder them."""
+    names = policies._ALL_OPS["augmix"]
+    table = policies._table(policies._augmix_space(10, H, W), names, 10)
+    keys = jaxaug.example_keys(jax.random.key(21), jnp.arange(3))
+    chains, steps, severity = 3, 3, 5
+    mix = jax.jit(lambda k: policies._draw_augmix(k, table, jnp.int32(severity), chains, -1, jnp.float32(1.0)))(keys)
+
+    def stream(key, field, *folds):
+        for data in (field, *folds):
+            key = jax.random.fold_in(key, data)
+        return key
+
+    for b, key in enumerate(keys):
+        for c in range(chains):
+            depth = int(jax.random.randint(stream(key, 63, c), (), 1, 4))
+            for s in range(steps):
+                choice = int(jax.random.randint(stream(key, 60, c, s), (), 0, len(names)))
+                bin_ = int(jax.random.randint(stream(key, 61, c, s), (), 0, severity))
+                negate = bool(jax.random.bernoulli(stream(key, 62, c, s))) and bool(table.signed[choice])
+                value = -table.values[choice, bin_] if negate else table.values[choice, bin_]
+                active = s < depth
+                assert int(mix.draws.codes[b, c, s]) == (policies.OPS.index(names[choice]) if active else 0), (b, c, s)
+                assert float(mix.draws.values[b, c, s]) == (float(value) if active else 0.0), (b, c, s)
 
 
 # ---------------------------------------------------------------------------------------------------------------

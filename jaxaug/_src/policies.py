@@ -237,17 +237,32 @@ class _Draws(NamedTuple):
     values: jax.Array
 
 
-def _draw(key: jax.Array, table: _Table, chains: int, steps: int, magnitude_bin: Callable) -> _Draws:
-    """One example's ops for ``chains`` x ``steps``; ``magnitude_bin(key)`` gives a step's bin."""
+def _flat(keys: jax.Array, *counts: int) -> tuple[jax.Array, ...]:
+    """``keys`` ``(B,)`` repeated over ``counts`` (e.g. chains, steps), flat: keys and one index array per count.
 
-    def one(chain, step):
+    Every item ``(b, i, j, ...)`` of ``(B, *counts)`` in row-major order, as 1-D arrays of length
+    ``B * prod(counts)`` (broadcasts and reshapes only: a batch sharded on ``B`` stays sharded).
+    Draws vmapped over these compile ~2x faster on XLA:CPU than the same draws under nested
+    vmaps (threefry's loop over a ``(B, chains, steps)`` shape: 3.7 s against 1.6 s for
+    AugMix's ops), with the same values (each draw reads only its own key).
+    """
+    shape = (keys.shape[0], *counts)
+    flat_keys = jnp.repeat(keys, int(np.prod(counts)), axis=0)  # typed (B,) or legacy raw (B, 2) keys
+    return (flat_keys, *(lax.broadcasted_iota(jnp.uint32, shape, axis).reshape(-1) for axis in range(1, len(shape))))
+
+
+def _draw(keys: jax.Array, table: _Table, chains: int, steps: int, magnitude_bin: Callable) -> _Draws:
+    """Per-example ops, ``(B, chains, steps)``, for example keys ``(B,)``; ``magnitude_bin(key)`` gives a step's bin."""
+
+    def one(key, chain, step):
         choice = jax.random.randint(_field_key(key, "op", chain, step), (), 0, len(table.names))
         value = jnp.asarray(table.values)[choice, magnitude_bin(_field_key(key, "magnitude", chain, step))]
         negate = jnp.asarray(table.signed)[choice] & jax.random.bernoulli(_field_key(key, "sign", chain, step))
         return jnp.asarray(table.codes)[choice], jnp.where(negate, -value, value)
 
-    c, s = jnp.meshgrid(jnp.arange(chains, dtype=jnp.uint32), jnp.arange(steps, dtype=jnp.uint32), indexing="ij")
-    return _Draws(*jax.vmap(jax.vmap(one))(c, s))
+    codes, values = jax.vmap(one)(*_flat(keys, chains, steps))
+    shape = (keys.shape[0], chains, steps)
+    return _Draws(codes.reshape(shape), values.reshape(shape))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -422,7 +437,7 @@ def _rand_augment(key, images, ids, magnitude, cval, *, names, num_ops, bins, or
     if num_ops == 0:
         return images
     table = _table(_rand_augment_space(bins, *images.shape[1:3]), names, bins)
-    draws = jax.vmap(lambda k: _draw(k, table, 1, num_ops, lambda _: magnitude))(augment.example_keys(key, ids))
+    draws = _draw(augment.example_keys(key, ids), table, 1, num_ops, lambda _: magnitude)
     return _run(key, images, draws, names, order, mode, cval, max_value)
 
 
@@ -526,10 +541,7 @@ def rand_augment(
 def _trivial_augment(key, images, ids, cval, *, names, bins, order, mode, max_value):
     table = _table(_trivial_augment_space(bins, *images.shape[1:3]), names, bins)
 
-    def draw(k):
-        return _draw(k, table, 1, 1, lambda kb: jax.random.randint(kb, (), 0, bins))
-
-    draws = jax.vmap(draw)(augment.example_keys(key, ids))
+    draws = _draw(augment.example_keys(key, ids), table, 1, 1, lambda kb: jax.random.randint(kb, (), 0, bins))
     return _run(key, images, draws, names, order, mode, cval, max_value)
 
 
@@ -600,30 +612,30 @@ def _dirichlet(key: jax.Array, alpha: jax.Array, n: int) -> jax.Array:
 
 
 class _Mix(NamedTuple):
-    """One example's AugMix draws: chain ops ``(width, max_depth)``, chain weights ``(width,)``, skip weight."""
+    """AugMix draws of ``B`` examples: ops ``(B, width, max_depth)``, weights ``(B, width)``, skip weights ``(B,)``."""
 
     draws: _Draws
     chain_weights: jax.Array
     skip_weight: jax.Array
 
 
-def _draw_augmix(key, table: _Table, severity, width: int, depth: int, alpha) -> _Mix:
+def _draw_augmix(keys: jax.Array, table: _Table, severity, width: int, depth: int, alpha) -> _Mix:
+    """AugMix draws for example keys ``(B,)`` (batched fields, see :class:`_Mix`)."""
     max_depth = 3 if depth == -1 else depth
-    draws = _draw(key, table, width, max_depth, lambda kb: jax.random.randint(kb, (), 0, severity))
+    draws = _draw(keys, table, width, max_depth, lambda kb: jax.random.randint(kb, (), 0, severity))
     if depth == -1:  # each chain's depth is uniform over 1-3; the steps beyond it are the identity
-        chain_keys = jax.vmap(lambda c: _field_key(key, "depth", c))(jnp.arange(width, dtype=jnp.uint32))
-        depths = jax.vmap(lambda k: jax.random.randint(k, (), 1, 4))(chain_keys)
-        active = jnp.arange(max_depth)[None, :] < depths[:, None]
+        depths = jax.vmap(lambda k, c: jax.random.randint(_field_key(k, "depth", c), (), 1, 4))(*_flat(keys, width))
+        active = jnp.arange(max_depth) < depths.reshape(-1, width, 1)
         draws = _Draws(jnp.where(active, draws.codes, 0), jnp.where(active, draws.values, 0.0))
-    weights = _dirichlet(_field_key(key, "chain_weights"), alpha, width)
-    skip = mixing._beta(_field_key(key, "skip_weight"), alpha)
+    weights = jax.vmap(lambda k: _dirichlet(_field_key(k, "chain_weights"), alpha, width))(keys)
+    skip = jax.vmap(lambda k: mixing._beta(_field_key(k, "skip_weight"), alpha))(keys)
     return _Mix(draws, weights, skip)
 
 
 @functools.partial(jax.jit, static_argnames=("names", "width", "depth", "order", "mode", "max_value"))
 def _augmix(key, images, ids, severity, alpha, cval, *, names, width, depth, order, mode, max_value):
     table = _table(_augmix_space(AUGMIX_BINS, *images.shape[1:3]), names, AUGMIX_BINS)
-    mix = jax.vmap(lambda k: _draw_augmix(k, table, severity, width, depth, alpha))(augment.example_keys(key, ids))
+    mix = _draw_augmix(augment.example_keys(key, ids), table, severity, width, depth, alpha)
     dtype = resample.compute_dtype(images.dtype)
     skip = mix.skip_weight.astype(dtype)
     base = skip[:, None, None, None] * images.astype(dtype)

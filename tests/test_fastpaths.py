@@ -54,6 +54,28 @@ def run_both(config, images, seed=0):
     return np.asarray(fast(key, images)), np.asarray(plain(key, images))
 
 
+# The per-example params of ``augment`` for a key, drawn by one program per config structure and image shape.
+# The draws do not read the fill mode, order or cval: configs that differ only there share one draw program.
+_DRAW = jax.jit(engine.draw, static_argnums=1)
+
+
+def drawn(key, images, config):
+    """``augment``'s params for ``key`` (its example keys), from the shared draw program."""
+    keys = jaxaug.example_keys(key, jnp.arange(images.shape[0], dtype=jnp.uint32))
+    return _DRAW(keys, images.shape[1:], config.replace(fill_mode="constant", interpolation_order=1, cval=0.0))
+
+
+def apply_drawn(key, images, params, config):
+    """``augment``'s second half on given params (``engine.apply``, as ``engine.run`` calls it), freshly jitted:
+    where the warp path is under test and the draws are not, two programs then differ only in the warp."""
+
+    def apply(x, p, c, k):
+        return engine.apply(x, p, engine.plan_of(c), c.cval, token=fastpath.key_token(k), dtype=x.dtype)
+
+    out = jax.jit(apply)(images, params, config, key)
+    return np.asarray(out.images), out
+
+
 @pytest.mark.parametrize(
     "dtype,mode,order,flips",
     [
@@ -206,13 +228,14 @@ def test_order_0_moves_values_as_scipy_does(rng, dtype, mode):
     elif dtype == np.float32:
         images[:, 0, :, 0], images[:, :, 0, 1], images[:, -1, -1] = np.inf, np.nan, -np.inf
 
-    def augment_and_coordinates(key, images):  # one program: the output and the engine's coordinate maps
-        keys = jaxaug.example_keys(key, jnp.arange(images.shape[0], dtype=jnp.uint32))
-        run = engine.run(keys, images, config)
-        return jaxaug.augment(key, images, config), *engine.coordinate_maps(run, engine.plan_of(config), shape)
+    def apply_and_coordinates(x, params, config, key):  # one program: the output and the engine's coordinate maps
+        plan = engine.plan_of(config)
+        run = engine.apply(x, params, plan, config.cval, token=fastpath.key_token(key), dtype=x.dtype)
+        return run.images, *engine.coordinate_maps(run, plan, x.shape[1:])
 
-    shape = images.shape[1:]
-    out, u, v = jax.jit(augment_and_coordinates)(jax.random.key(2), images)
+    key = jax.random.key(2)
+    # augment is draw + apply (engine.run); the draws are not under test: one draw program for all modes.
+    out, u, v = jax.jit(apply_and_coordinates)(images, drawn(key, images, config), config, key)
     out = np.asarray(out)
     assert out.dtype == dtype
     for i in range(images.shape[0]):
@@ -318,11 +341,11 @@ def test_folded_modes_sample_a_bordered_view_bit_for_bit(rng, monkeypatch, mode)
     for dtype, config in cases:
         info = np.iinfo(dtype)
         images = rng.integers(info.min, info.max, (3, 9, 13, 2), endpoint=True).astype(dtype)
-        out = np.asarray(jax.jit(jaxaug.augment)(key, images, config))
+        params = drawn(key, images, config)  # the draws are not under test: one draw program for every mode
+        out, _ = apply_drawn(key, images, params, config)
         with monkeypatch.context() as patch:
             patch.setattr(resample, "FOLDED_MODES", ())
-            # A function of its own: jax.jit(jaxaug.augment) would reuse the program traced above.
-            want = np.asarray(jax.jit(lambda k, x, c: jaxaug.augment(k, x, c))(key, images, config))
+            want, _ = apply_drawn(key, images, params, config)  # traced afresh: the engine that folds every tap
         assert out.dtype == dtype
         np.testing.assert_array_equal(out, want)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import jax
@@ -22,7 +21,7 @@ import numpy as np
 
 import jaxaug
 from benchmarks.cases import ISSUE
-from benchmarks.harness import cpu_model
+from benchmarks.harness import compile_jit, cpu_model
 from benchmarks.probes.ab_head import import_revision
 
 ENTRY_POINTS = {
@@ -31,12 +30,6 @@ ENTRY_POINTS = {
     "trivial_augment (defaults)": lambda lib: lambda k, x: lib.trivial_augment(k, x),
     "augmix (defaults)": lambda lib: lambda k, x: lib.augmix(k, x),
 }
-
-
-def compile_seconds(fn, *args) -> float:
-    start = time.perf_counter()
-    jax.jit(lambda *a: fn(*a)).lower(*args).compile()  # a fresh function: nothing cached in memory
-    return time.perf_counter() - start
 
 
 def main(argv=None) -> None:
@@ -59,7 +52,8 @@ def main(argv=None) -> None:
             times = {"A": [], "B": []}
             for _ in range(args.reps):
                 for k, fn in fns.items():
-                    times[k].append(compile_seconds(fn, key, x))
+                    # a fresh function each time: nothing cached in memory
+                    times[k].append(compile_jit(lambda *a, fn=fn: fn(*a), key, x)[1])
             same = np.array_equal(np.asarray(jax.jit(fns["A"])(key, x)), np.asarray(jax.jit(fns["B"])(key, x)))
             low = {k: min(v) for k, v in times.items()}
             cells = [name] + [f"{low[k]:.2f} / {float(np.median(times[k])):.2f}" for k in ("A", "B")]

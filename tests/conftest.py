@@ -43,6 +43,15 @@ def pytest_unconfigure(config):
         shutil.rmtree(config.xla_cache, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _optimized_programs(request):
+    """``optimized`` tests assert that separately compiled programs agree bit for bit: they hold only
+    as users compile (XLA's backend optimisations on; fused multiply-adds and vector tails differ
+    from -O0), so they refuse to run under ``JAX_DISABLE_MOST_OPTIMIZATIONS`` (see the Makefile)."""
+    if request.node.get_closest_marker("optimized") and jax.config.values.get("jax_disable_most_optimizations"):
+        pytest.fail("`optimized` tests run with XLA's optimisations on: unset JAX_DISABLE_MOST_OPTIMIZATIONS.")
+
+
 @pytest.fixture
 def rng():
     """A fresh numpy Generator per test (never the global state)."""

@@ -51,6 +51,7 @@ def test_flip_only_config_is_an_exact_flip(batch):
         np.testing.assert_array_equal(out[i], image[:, ::-1] if flipped else image)
 
 
+@pytest.mark.optimized
 def test_example_keys_make_results_independent_of_batch_position(batch):
     key = jax.random.key(1)
     ids = np.array([10, 3, 42, 7])

@@ -304,6 +304,7 @@ def op_params(name, white):
     return params / np.float32(255) if name == "solarize" and white == 1 else params
 
 
+@pytest.mark.optimized
 @pytest.mark.parametrize("name", OPS)
 def test_batch_equals_per_image_and_jit_vmap_equals_eager(name):
     fn = functools.partial(OPS[name][0], m=255.0)

@@ -281,6 +281,7 @@ def test_empty_images_are_rejected(shape):
 # ---------------------------------------------------------------- batch-size invariance
 
 
+@pytest.mark.optimized
 @pytest.mark.parametrize("order, perspective", [(1, 0.0), (3, 0.0), (2, 0.3)])
 def test_per_example_results_do_not_depend_on_the_batch_size(rng, order, perspective):
     """Spline orders on CPU prefilter 4 images per loop step (scratch per chunk), then sample the batch
@@ -334,6 +335,7 @@ def test_grain_loader_compiles_once_across_epochs_with_a_short_last_batch(tmp_pa
     assert compiles[0] == 0
 
 
+@pytest.mark.optimized
 def test_grain_batches_give_each_example_the_same_result_at_any_batch_size(tmp_path):
     import jaxaug.grain
 

@@ -186,6 +186,7 @@ def test_checkpoint_resume_is_exactly_once(tree, tmp_path):
     gc.collect()
 
 
+@pytest.mark.optimized
 def test_worker_processes_give_the_same_batches(tree, tmp_path):
     """One multiprocessing test (spawning workers costs seconds): also covers the absl-flag workaround."""
     from absl import flags

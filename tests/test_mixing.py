@@ -219,6 +219,7 @@ def test_bad_input_gets_a_named_error(name, kwargs, error, match):
         getattr(jaxaug, name)(jax.random.key(0), args.pop("images"), args.pop("labels"), **args)
 
 
+@pytest.mark.optimized
 def test_sharded_over_2_and_4_devices_is_bit_identical_without_collectives(tmp_path):
     """One subprocess with 4 forced host devices; the in-process, unsharded, 1-device result is the oracle.
 

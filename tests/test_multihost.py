@@ -39,6 +39,8 @@ ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), 
 ENV.pop("XLA_FLAGS", None)
 FILES = 17  # odd: ShardByJaxProcess(drop_remainder=True) drops file 16, batching drops one per epoch
 TIMEOUT = 300
+# Bit-identity across devices, workers and processes is a claim about the programs users compile.
+pytestmark = pytest.mark.optimized
 
 
 @pytest.fixture(scope="module")

@@ -189,6 +189,7 @@ def test_augmix_is_a_convex_mix_of_the_image_and_its_chains():
     assert_close(out, m[:, None, None, None] * x + (1 - m[:, None, None, None]) * ac, atol=1e-5)
 
 
+@pytest.mark.optimized
 @pytest.mark.parametrize("fn", [jaxaug.rand_augment, jaxaug.trivial_augment, jaxaug.augmix])
 def test_dtype_shape_determinism_and_example_ids(fn):
     """Same key, same result; an example's result depends on its id, not its batch position."""

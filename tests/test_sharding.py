@@ -16,6 +16,8 @@ from tests import sharding_worker
 
 WORKER = str(Path(sharding_worker.__file__))
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+# Bit-identity across device counts is a claim about the programs users compile: full optimisation.
+pytestmark = pytest.mark.optimized
 
 
 @pytest.fixture(scope="module")
